@@ -1,0 +1,47 @@
+// Package logsink is a buffered, backpressured log sink modelled on Node.js
+// Writable streams, for services that log with zap.
+//
+// A [Stream] copies each Write into a bounded in-memory buffer and returns at
+// once; a background flusher writes the buffer to the destination when it
+// reaches the high-water mark, on a flush interval, and on Sync, Flush,
+// Rotate and End. What happens when the buffer is full is a [Policy]:
+// [Block] waits for room and loses nothing, [Drop] never waits and counts
+// every entry it refuses.
+//
+//	f, _ := os.OpenFile("app.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+//	s := logsink.New(f, logsink.WithPolicy(logsink.Drop))
+//	defer s.Close() // flushes, syncs and closes f
+//	logger := zap.New(logsink.NewCore(zapcore.NewJSONEncoder(cfg), s, zap.InfoLevel))
+//
+// # Entries
+//
+// One Write call is one entry. An entry is buffered whole or dropped whole,
+// bytes reach the destination in the order the Write calls returned, and a
+// rotating destination never splits an entry across two files. The caller's
+// slice is copied, never kept, so zap may reuse it.
+//
+// # Events
+//
+// The Node.js events map onto hooks and channels: 'drain' is [OnDrain] and
+// [Stream.Drained], 'error' is [OnError], 'finish' is [OnFinish] and 'close'
+// is [OnClose]. Hooks run on the flusher goroutine, without the stream's lock
+// held, and must not block it for long.
+//
+// # Failure
+//
+// When the destination fails, the unwritten bytes stay buffered, the error
+// is counted and reported through OnError, and the flusher retries with
+// capped exponential backoff; the buffer fills and the policy decides. The
+// next Sync returns the error. Errors that cannot heal (EPIPE, EBADF, a
+// closed file) stop the retries: OnError fires once and later entries are
+// dropped and counted. Close waits a bounded time for the final flush and
+// then reports how many bytes it could not write.
+//
+// # Destinations
+//
+// A destination is an io.Writer. The stream also uses, when the destination
+// has them, Sync() error (called by [Stream.Sync] and before a rotation),
+// Close() error (called once by Close), and the methods of [Rotator],
+// [Reopener], [SizeRotator] and [TimeRotator], through which package rotate
+// builds rotating files whose rotations are ordered with the data.
+package logsink

@@ -1,0 +1,165 @@
+package logsink
+
+import (
+	"time"
+
+	"go.uber.org/zap/zapcore"
+)
+
+// Defaults used when an option is not given, or given a value <= 0.
+const (
+	DefaultHighWaterMark = 16 << 10
+	DefaultBufferSize    = 1 << 20
+	DefaultFlushInterval = time.Second
+	DefaultCloseTimeout  = 5 * time.Second
+)
+
+// An Option configures a Stream. Nil options are ignored.
+type Option interface {
+	apply(*options)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+type options struct {
+	highWaterMark int
+	bufferSize    int
+	policy        Policy
+	blockTimeout  time.Duration
+	flushInterval time.Duration
+	closeTimeout  time.Duration
+	clock         zapcore.Clock
+
+	onDrain  func()
+	onError  func(error)
+	onFinish func()
+	onClose  func()
+	onDrop   func(entries, bytes int)
+}
+
+func newOptions(opts []Option) options {
+	o := options{
+		highWaterMark: DefaultHighWaterMark,
+		bufferSize:    DefaultBufferSize,
+		flushInterval: DefaultFlushInterval,
+		closeTimeout:  DefaultCloseTimeout,
+		clock:         zapcore.DefaultClock,
+	}
+	for _, opt := range opts {
+		if opt != nil {
+			opt.apply(&o)
+		}
+	}
+	if o.highWaterMark > o.bufferSize {
+		o.highWaterMark = o.bufferSize
+	}
+	return o
+}
+
+// WithHighWaterMark sets the number of buffered bytes at which the stream
+// starts a flush and NeedDrain reports true, like Node's highWaterMark. It is
+// clamped to the buffer size. Defaults to 16 KiB if unspecified or n <= 0.
+func WithHighWaterMark(n int) Option {
+	return optionFunc(func(o *options) {
+		if n > 0 {
+			o.highWaterMark = n
+		}
+	})
+}
+
+// WithBufferSize sets the hard cap on buffered bytes; past it the policy
+// decides. Defaults to 1 MiB if unspecified or n <= 0.
+func WithBufferSize(n int) Option {
+	return optionFunc(func(o *options) {
+		if n > 0 {
+			o.bufferSize = n
+		}
+	})
+}
+
+// WithPolicy sets what Write does when the buffer is full. Defaults to Block
+// if unspecified.
+func WithPolicy(p Policy) Option {
+	return optionFunc(func(o *options) {
+		if p == Block || p == Drop {
+			o.policy = p
+		}
+	})
+}
+
+// WithBlockTimeout bounds how long a Write under the Block policy waits for
+// room; after d the entry is dropped and counted. Defaults to 0 (wait as long
+// as it takes) if unspecified or d <= 0. WriteKeep ignores it.
+func WithBlockTimeout(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d > 0 {
+			o.blockTimeout = d
+		}
+	})
+}
+
+// WithFlushInterval sets how often the flusher writes whatever is buffered,
+// however little. Defaults to 1s if unspecified or d <= 0.
+func WithFlushInterval(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d > 0 {
+			o.flushInterval = d
+		}
+	})
+}
+
+// WithCloseTimeout bounds how long End and Close keep retrying a failing
+// destination before they give up and report the bytes not written.
+// Defaults to 5s if unspecified or d <= 0.
+func WithCloseTimeout(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d > 0 {
+			o.closeTimeout = d
+		}
+	})
+}
+
+// WithClock sets the source of time for the flush interval, retry backoff,
+// block timeouts and time-triggered rotation. Defaults to
+// zapcore.DefaultClock if unspecified or nil.
+func WithClock(c zapcore.Clock) Option {
+	return optionFunc(func(o *options) {
+		if c != nil {
+			o.clock = c
+		}
+	})
+}
+
+// OnDrain sets a hook called when the buffer has emptied after NeedDrain
+// reported true, like Node's 'drain' event.
+func OnDrain(f func()) Option {
+	return optionFunc(func(o *options) { o.onDrain = f })
+}
+
+// OnError sets a hook called for every destination failure: write, sync,
+// rotate, reopen and close errors, like Node's 'error' event.
+func OnError(f func(error)) Option {
+	return optionFunc(func(o *options) { o.onError = f })
+}
+
+// OnFinish sets a hook called once, after End when everything buffered has
+// been written and the destination synced, like Node's 'finish' event. It is
+// not called when the final flush fails.
+func OnFinish(f func()) Option {
+	return optionFunc(func(o *options) { o.onFinish = f })
+}
+
+// OnClose sets a hook called once, after the destination has been closed,
+// like Node's 'close' event.
+func OnClose(f func()) Option {
+	return optionFunc(func(o *options) { o.onClose = f })
+}
+
+// OnDrop sets a hook that reports refused entries. Drops are gathered and
+// reported from the flusher goroutine, so one call may cover several
+// entries: entries and bytes count those refused since the previous call.
+func OnDrop(f func(entries, bytes int)) Option {
+	return optionFunc(func(o *options) { o.onDrop = f })
+}

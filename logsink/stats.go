@@ -1,0 +1,46 @@
+package logsink
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// Stats counts what a stream has done since it was created. Entries +
+// Dropped equals the number of Write and WriteKeep calls made before End.
+//
+// Stats implements expvar.Var: its String method returns JSON. To publish a
+// live view, use expvar.Publish(name, expvar.Func(func() any { return s.Stats() })).
+type Stats struct {
+	Entries      uint64 `json:"entries"`       // entries accepted into the buffer
+	Bytes        uint64 `json:"bytes"`         // bytes accepted into the buffer
+	Dropped      uint64 `json:"dropped"`       // entries refused: Drop policy, block timeout, or a dead destination
+	DroppedBytes uint64 `json:"dropped_bytes"` // bytes of the refused entries
+	LostBytes    uint64 `json:"lost_bytes"`    // accepted bytes never written: the destination failed for good or Close gave up
+	Flushes      uint64 `json:"flushes"`       // successful writes to the destination
+	Errors       uint64 `json:"errors"`        // destination failures (write, sync, rotate, reopen, close)
+	Rotations    uint64 `json:"rotations"`     // completed rotations, by any trigger
+}
+
+// String returns the stats as a JSON object.
+func (s Stats) String() string {
+	return fmt.Sprintf(`{"entries":%d,"bytes":%d,"dropped":%d,"dropped_bytes":%d,"lost_bytes":%d,"flushes":%d,"errors":%d,"rotations":%d}`,
+		s.Entries, s.Bytes, s.Dropped, s.DroppedBytes, s.LostBytes, s.Flushes, s.Errors, s.Rotations)
+}
+
+type counters struct {
+	entries, bytes, dropped, droppedBytes, lostBytes atomic.Uint64
+	flushes, errors, rotations                       atomic.Uint64
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{
+		Entries:      c.entries.Load(),
+		Bytes:        c.bytes.Load(),
+		Dropped:      c.dropped.Load(),
+		DroppedBytes: c.droppedBytes.Load(),
+		LostBytes:    c.lostBytes.Load(),
+		Flushes:      c.flushes.Load(),
+		Errors:       c.errors.Load(),
+		Rotations:    c.rotations.Load(),
+	}
+}

@@ -1,0 +1,399 @@
+package logsink
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+)
+
+// Retry backoff after a failed write: it starts at minBackoff, doubles after
+// each failure, and stops growing at maxBackoff.
+const (
+	minBackoff = 10 * time.Millisecond
+	maxBackoff = time.Second
+)
+
+// A Stream is a buffered, backpressured writer in front of a destination,
+// modelled on a Node.js Writable stream. It is a zapcore.WriteSyncer and an
+// io.ReaderFrom, and it is safe for concurrent use.
+//
+// Create one with New; it starts a flusher goroutine that Close stops.
+type Stream struct {
+	dst     io.Writer
+	syncer  interface{ Sync() error }
+	sizer   SizeRotator
+	timeRot TimeRotator
+	opts    options
+	stats   counters
+
+	mu        sync.Mutex
+	active    []byte        // entries accepted and not yet taken by the flusher
+	ends      []int         // end offset of each entry in active, kept only for a SizeRotator
+	buffered  int           // bytes accepted and not yet written: active plus the flusher's rest
+	kicked    bool          // a wake-up for the flusher is pending
+	needDrain bool          // buffered reached the high-water mark since the last drain
+	drainCh   chan struct{} // closed at the next drain; made on demand by Drained
+	room      chan struct{} // closed when the flusher frees space; made on demand by blocked writers
+	ended     bool
+	finished  bool
+	failed    error // permanent destination failure; later entries are dropped
+	lastErr   error // the latest destination error since the last Sync
+	dropN     int   // entries dropped and not yet reported through OnDrop
+	dropBytes int
+
+	// Owned by the flusher goroutine.
+	pending  []byte // entries taken from active and not yet written
+	pendEnds []int
+	midEntry bool // pending starts inside an entry after a partial write
+	backoff  time.Duration
+
+	kick     chan struct{}
+	reqs     chan request
+	done     chan struct{}
+	endOnce  sync.Once
+	endErr   error
+	closedCh chan struct{} // closed, returned by Drained when no drain is due
+}
+
+var _ zapcore.WriteSyncer = (*Stream)(nil)
+var _ io.ReaderFrom = (*Stream)(nil)
+
+type requestKind int
+
+const (
+	reqFlush requestKind = iota
+	reqSync
+	reqRotate
+	reqReopen
+	reqEnd
+)
+
+type request struct {
+	kind  requestKind
+	reply chan error
+}
+
+// New returns a Stream that writes to dst and starts its flusher. The stream
+// owns dst: Close flushes, syncs and then closes it if it is an io.Closer.
+// A nil dst gives a stream whose every entry is dropped and counted, and
+// whose Sync and Close report the nil destination.
+func New(dst io.Writer, opts ...Option) *Stream {
+	s := &Stream{
+		dst:      dst,
+		opts:     newOptions(opts),
+		kick:     make(chan struct{}, 1),
+		reqs:     make(chan request),
+		done:     make(chan struct{}),
+		closedCh: make(chan struct{}),
+	}
+	close(s.closedCh)
+	s.active = make([]byte, 0, s.opts.highWaterMark)
+	if dst == nil {
+		s.failed = errNilDestination
+	}
+	s.syncer, _ = dst.(interface{ Sync() error })
+	s.sizer, _ = dst.(SizeRotator)
+	s.timeRot, _ = dst.(TimeRotator)
+	go s.run()
+	return s
+}
+
+// Write buffers p as one entry and returns without waiting for the
+// destination, unless the buffer is full and the policy is Block. p is copied,
+// never kept.
+//
+// Under Drop, an entry that does not fit is dropped whole, counted and
+// reported through OnDrop, and Write still returns len(p), nil: zap prints
+// every Write error to its error output. Entries are also dropped and
+// counted when a Block timeout expires or the destination has failed for
+// good. After End, Write returns ErrClosed and changes nothing.
+func (s *Stream) Write(p []byte) (int, error) {
+	return s.write(p, s.opts.policy == Block, s.opts.blockTimeout)
+}
+
+// WriteKeep is Write with Block semantics whatever the policy and with no
+// block timeout: the entry is kept unless the stream is closed or the
+// destination has failed for good. NewCore uses it for warnings and errors.
+func (s *Stream) WriteKeep(p []byte) (int, error) {
+	return s.write(p, true, 0)
+}
+
+func (s *Stream) write(p []byte, block bool, timeout time.Duration) (int, error) {
+	n := len(p)
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return 0, ErrClosed
+	}
+	if !s.fitsLocked(n) {
+		if !block || !s.waitRoomLocked(n, timeout) {
+			ended := s.ended
+			s.dropLocked(n)
+			s.mu.Unlock()
+			if ended {
+				return 0, ErrClosed
+			}
+			return n, nil
+		}
+	}
+	s.active = append(s.active, p...)
+	if s.sizer != nil {
+		s.ends = append(s.ends, len(s.active))
+	}
+	s.buffered += n
+	s.stats.entries.Add(1)
+	s.stats.bytes.Add(uint64(n))
+	if s.buffered >= s.opts.highWaterMark {
+		s.needDrain = true
+		s.wakeLocked()
+	}
+	s.mu.Unlock()
+	return n, nil
+}
+
+// fitsLocked reports whether an entry of n bytes can be buffered now. An
+// entry larger than the whole buffer fits only into an empty one.
+func (s *Stream) fitsLocked(n int) bool {
+	if s.failed != nil {
+		return false
+	}
+	return s.buffered+n <= s.opts.bufferSize || (s.buffered == 0 && n > s.opts.bufferSize)
+}
+
+// waitRoomLocked waits until an entry of n bytes fits, the timeout (if > 0)
+// passes, the stream ends or the destination fails for good. It reports
+// whether the entry fits.
+func (s *Stream) waitRoomLocked(n int, timeout time.Duration) bool {
+	var deadline <-chan time.Time
+	for !s.fitsLocked(n) {
+		if s.ended || s.failed != nil {
+			return false
+		}
+		if timeout > 0 && deadline == nil {
+			t := s.opts.clock.NewTicker(timeout)
+			defer t.Stop()
+			deadline = t.C
+		}
+		if s.room == nil {
+			s.room = make(chan struct{})
+		}
+		room := s.room
+		s.wakeLocked()
+		s.mu.Unlock()
+		timedOut := false
+		select {
+		case <-room:
+		case <-deadline:
+			timedOut = true
+		}
+		s.mu.Lock()
+		if timedOut {
+			return s.fitsLocked(n) && !s.ended
+		}
+	}
+	return !s.ended
+}
+
+func (s *Stream) dropLocked(n int) {
+	s.stats.dropped.Add(1)
+	s.stats.droppedBytes.Add(uint64(n))
+	if s.opts.onDrop != nil {
+		s.dropN++
+		s.dropBytes += n
+		s.wakeLocked()
+	}
+}
+
+// wakeLocked asks the flusher to run, once until it next takes the buffer.
+func (s *Stream) wakeLocked() {
+	if s.kicked {
+		return
+	}
+	s.kicked = true
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Sync writes everything buffered, then syncs the destination if it has a
+// Sync method. EINVAL, ENOTSUP and ENOTTY from the destination's Sync (pipes,
+// terminals, /dev/null) are not errors. Sync returns the latest destination
+// error since the previous Sync, even one that a retry has since healed, so
+// that a caller learns of it; after a permanent failure it returns that
+// failure every time.
+func (s *Stream) Sync() error { return s.request(reqSync) }
+
+// Flush writes everything buffered to the destination, without syncing it.
+func (s *Stream) Flush() error { return s.request(reqFlush) }
+
+// Rotate writes everything buffered, syncs the destination and then calls
+// its Rotate method: entries whose Write returned before Rotate was called
+// are in the old file, entries written after Rotate returned in the new one.
+// It returns ErrNotRotatable if the destination has no Rotate method.
+func (s *Stream) Rotate() error {
+	if _, ok := s.dst.(Rotator); !ok {
+		return ErrNotRotatable
+	}
+	return s.request(reqRotate)
+}
+
+// Reopen writes everything buffered, syncs the destination and then calls
+// its Reopen method, for files renamed under the stream by an external tool
+// such as logrotate. It returns ErrNotReopenable if the destination has no
+// Reopen method.
+func (s *Stream) Reopen() error {
+	if _, ok := s.dst.(Reopener); !ok {
+		return ErrNotReopenable
+	}
+	return s.request(reqReopen)
+}
+
+func (s *Stream) request(kind requestKind) error {
+	r := request{kind: kind, reply: make(chan error, 1)}
+	select {
+	case s.reqs <- r:
+	case <-s.done:
+		return ErrClosed
+	}
+	return <-r.reply
+}
+
+// End writes p as a last entry (with Block semantics) if it is not empty,
+// marks the stream ended, and waits while the flusher writes everything
+// buffered, syncs the destination (OnFinish) and closes it (OnClose). If the
+// destination keeps failing, End retries until the close timeout and then
+// returns an error that says how many bytes were not written.
+//
+// Calling End again with an empty p waits for the first call to finish and
+// returns nil; with a non-empty p it returns ErrClosed.
+func (s *Stream) End(p []byte) error {
+	if len(p) > 0 {
+		if _, err := s.WriteKeep(p); err != nil {
+			return err
+		}
+	}
+	first := false
+	s.endOnce.Do(func() {
+		first = true
+		s.mu.Lock()
+		s.ended = true
+		if s.room != nil { // wake blocked writers: they now fail with ErrClosed
+			close(s.room)
+			s.room = nil
+		}
+		s.mu.Unlock()
+		r := request{kind: reqEnd, reply: make(chan error, 1)}
+		s.reqs <- r
+		s.endErr = <-r.reply
+	})
+	if !first {
+		<-s.done
+		return nil
+	}
+	return s.endErr
+}
+
+// Close is End(nil). It is idempotent: later calls wait for the first to
+// finish and return nil.
+func (s *Stream) Close() error { return s.End(nil) }
+
+// ReadFrom reads r until EOF and writes each line, with its newline, as one
+// entry, so that the Drop policy never tears a line; a final line without a
+// newline is an entry too. It returns the number of bytes read, like Node's
+// readable.pipe(writable) with backpressure: under Block it reads no faster
+// than the destination takes.
+func (s *Stream) ReadFrom(r io.Reader) (int64, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var total int64
+	var long []byte // a line longer than br's buffer, gathered in pieces
+	for {
+		chunk, err := br.ReadSlice('\n')
+		total += int64(len(chunk))
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long, chunk...)
+			continue
+		}
+		if len(long) > 0 {
+			long = append(long, chunk...)
+			chunk = long
+		}
+		if len(chunk) > 0 {
+			if _, werr := s.Write(chunk); werr != nil {
+				return total, werr
+			}
+		}
+		long = long[:0]
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// NeedDrain reports whether the buffer has reached the high-water mark since
+// the last drain: Node's write() returning false. A well-behaved producer
+// then waits for Drained.
+func (s *Stream) NeedDrain() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.needDrain
+}
+
+// Drained returns a channel that is closed when the buffer has emptied after
+// reaching the high-water mark, Node's 'drain' event. When no drain is due it
+// returns a closed channel.
+func (s *Stream) Drained() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.needDrain {
+		return s.closedCh
+	}
+	if s.drainCh == nil {
+		s.drainCh = make(chan struct{})
+	}
+	return s.drainCh
+}
+
+// Buffered returns the number of bytes accepted and not yet taken by the
+// destination, including a chunk being written right now: Node's
+// writableLength.
+func (s *Stream) Buffered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buffered
+}
+
+// HighWaterMark returns the high-water mark in bytes.
+func (s *Stream) HighWaterMark() int { return s.opts.highWaterMark }
+
+// Ended reports whether End or Close has been called.
+func (s *Stream) Ended() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
+}
+
+// Finished reports whether End has written and synced everything: Node's
+// writableFinished.
+func (s *Stream) Finished() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.finished
+}
+
+// Stats returns the stream's counters. It takes no lock and is cheap enough
+// to call on every scrape.
+func (s *Stream) Stats() Stats { return s.stats.snapshot() }
+
+// String describes the stream for debugging.
+func (s *Stream) String() string {
+	return fmt.Sprintf("logsink.Stream(%T, policy=%s)", s.dst, s.opts.policy)
+}

@@ -1,0 +1,251 @@
+// Package confkit decodes streamsink's config structs from text: JSON, YAML
+// and URL query parameters all go through Set, so there is one set of names
+// and one validation.
+//
+// A config struct's fields are found by their json tag (embedded structs are
+// walked, as encoding/json flattens them). Field types decide the text form:
+// time.Duration uses Go's duration syntax, integer fields tagged
+// `conf:"size"` take sizes such as 64KiB, other integers plain numbers,
+// bools strconv's forms, and encoding.TextUnmarshaler its own. Negative
+// numbers and durations are errors.
+package confkit
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var (
+	durationType      = reflect.TypeFor[time.Duration]()
+	textUnmarshalType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	textMarshalType   = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// field is one settable field of a config struct.
+type field struct {
+	name string
+	size bool
+	v    reflect.Value
+}
+
+// fields lists the named fields of the struct that ptr points to.
+func fields(ptr any) []field {
+	var out []field
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		t := v.Type()
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if sf.Anonymous && name == "" && sf.Type.Kind() == reflect.Struct {
+				walk(v.Field(i))
+				continue
+			}
+			if name == "" {
+				continue
+			}
+			out = append(out, field{name: name, size: sf.Tag.Get("conf") == "size", v: v.Field(i)})
+		}
+	}
+	walk(reflect.ValueOf(ptr).Elem())
+	return out
+}
+
+// Names returns the text names of the config's fields, sorted.
+func Names(ptr any) []string {
+	var names []string
+	for _, f := range fields(ptr) {
+		names = append(names, f.name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Set sets the field named key from its text form. The error names the key
+// and the value.
+func Set(ptr any, key, value string) error {
+	for _, f := range fields(ptr) {
+		if f.name == key {
+			if err := setValue(f, value); err != nil {
+				return fmt.Errorf("%s=%q: %w", key, value, err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown setting %q (known: %s)", key, strings.Join(Names(ptr), ", "))
+}
+
+func setValue(f field, s string) error {
+	v := f.v
+	if v.Addr().Type().Implements(textUnmarshalType) {
+		return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
+	}
+	if v.Type() == durationType {
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("not a duration (want Go syntax such as 500ms, 1h30m)")
+		}
+		if d < 0 {
+			return fmt.Errorf("negative duration")
+		}
+		v.SetInt(int64(d))
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("not a boolean (want true or false)")
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		var n int64
+		var err error
+		if f.size {
+			n, err = ParseSize(s)
+		} else if n, err = strconv.ParseInt(strings.TrimSpace(s), 10, 64); err != nil {
+			err = fmt.Errorf("not a whole number")
+		} else if n < 0 {
+			err = fmt.Errorf("negative number")
+		}
+		if err != nil {
+			return err
+		}
+		if v.OverflowInt(n) {
+			return fmt.Errorf("too large")
+		}
+		v.SetInt(n)
+	default:
+		return fmt.Errorf("unsupported field type %s", v.Type())
+	}
+	return nil
+}
+
+// Query sets fields from URL query parameters, one value each. skip lists
+// parameters the caller handles itself. Every unknown parameter is an error.
+func Query(ptr any, q url.Values, skip ...string) error {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if contains(skip, k) {
+			continue
+		}
+		if len(q[k]) != 1 {
+			return fmt.Errorf("%s: given %d times, want once", k, len(q[k]))
+		}
+		if err := Set(ptr, k, q[k][0]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// setMap sets fields from a decoded JSON or YAML object.
+func setMap(ptr any, m map[string]any) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		var s string
+		switch x := m[k].(type) {
+		case nil:
+			continue
+		case string:
+			s = x
+		case json.Number:
+			s = x.String()
+		case bool, int, int64, uint64:
+			s = fmt.Sprint(x)
+		case float64:
+			if x != float64(int64(x)) {
+				return fmt.Errorf("%s=%v: not a whole number", k, x)
+			}
+			s = strconv.FormatInt(int64(x), 10)
+		default:
+			return fmt.Errorf("%s: want a string, number or boolean, got %T", k, x)
+		}
+		if err := Set(ptr, k, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DecodeJSON sets fields from a JSON object. Unknown keys are errors.
+func DecodeJSON(ptr any, data []byte) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return err
+	}
+	return setMap(ptr, m)
+}
+
+// DecodeYAML sets fields through a yaml.v2/v3-style unmarshal function, as
+// passed to an UnmarshalYAML(func(any) error) error method. Unknown keys are
+// errors.
+func DecodeYAML(ptr any, unmarshal func(any) error) error {
+	var m map[string]any
+	if err := unmarshal(&m); err != nil {
+		return err
+	}
+	return setMap(ptr, m)
+}
+
+// Encode returns the config's non-zero fields in their text forms, for
+// MarshalJSON and MarshalYAML: durations and sizes as text, bools and other
+// numbers as themselves.
+func Encode(ptr any) map[string]any {
+	m := map[string]any{}
+	for _, f := range fields(ptr) {
+		v := f.v
+		if v.IsZero() {
+			continue
+		}
+		switch {
+		case v.Type().Implements(textMarshalType):
+			b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
+			if err == nil {
+				m[f.name] = string(b)
+			}
+		case v.Type() == durationType:
+			m[f.name] = time.Duration(v.Int()).String()
+		case f.size:
+			m[f.name] = FormatSize(v.Int())
+		default:
+			m[f.name] = v.Interface()
+		}
+	}
+	return m
+}

@@ -113,32 +113,43 @@ func New(dst io.Writer, opts ...Option) *Stream {
 // counted when a Block timeout expires or the destination has failed for
 // good. After End, Write returns ErrClosed and changes nothing.
 func (s *Stream) Write(p []byte) (int, error) {
-	return s.write(p, s.opts.policy == Block, s.opts.blockTimeout)
+	if _, err := s.put(p, s.opts.policy == Block, s.opts.blockTimeout, true); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // WriteKeep is Write with Block semantics whatever the policy and with no
 // block timeout: the entry is kept unless the stream is closed or the
 // destination has failed for good. NewCore uses it for warnings and errors.
 func (s *Stream) WriteKeep(p []byte) (int, error) {
-	return s.write(p, true, 0)
+	if _, err := s.put(p, true, 0, true); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
-func (s *Stream) write(p []byte, block bool, timeout time.Duration) (int, error) {
+// put buffers p as one entry, waiting for room if block is set. It reports
+// whether p was accepted; a refused entry is counted as dropped if count is
+// set.
+func (s *Stream) put(p []byte, block bool, timeout time.Duration, count bool) (bool, error) {
 	n := len(p)
 	s.mu.Lock()
 	if s.ended {
 		s.mu.Unlock()
-		return 0, ErrClosed
+		return false, ErrClosed
 	}
 	if !s.fitsLocked(n) {
 		if !block || !s.waitRoomLocked(n, timeout) {
 			ended := s.ended
-			s.dropLocked(n)
+			if count {
+				s.dropLocked(n)
+			}
 			s.mu.Unlock()
 			if ended {
-				return 0, ErrClosed
+				return false, ErrClosed
 			}
-			return n, nil
+			return false, nil
 		}
 	}
 	s.active = append(s.active, p...)
@@ -153,7 +164,7 @@ func (s *Stream) write(p []byte, block bool, timeout time.Duration) (int, error)
 		s.wakeLocked()
 	}
 	s.mu.Unlock()
-	return n, nil
+	return true, nil
 }
 
 // fitsLocked reports whether an entry of n bytes can be buffered now. An

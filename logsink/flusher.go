@@ -27,7 +27,9 @@ func (s *Stream) run() {
 		err := s.flush()
 		s.notify()
 		if err != nil {
-			s.scheduleRetry(&retry)
+			if !isPermanent(err) {
+				s.scheduleRetry(&retry)
+			}
 			return
 		}
 		s.backoff = 0
@@ -122,7 +124,7 @@ func (s *Stream) handle(kind requestKind, retry *timer) error {
 		return failed
 	}
 	err := s.flush()
-	if err != nil {
+	if err != nil && !isPermanent(err) {
 		s.scheduleRetry(retry)
 	}
 	switch {
@@ -216,9 +218,9 @@ func (s *Stream) writePending() error {
 	}
 	if isPermanent(err) {
 		s.failPermanently(err)
-		return nil
+	} else {
+		s.fail(err)
 	}
-	s.fail(err)
 	return err
 }
 
@@ -294,7 +296,7 @@ func (s *Stream) end() error {
 	defer retry.stop()
 	var err error
 	for {
-		if err = s.flush(); err == nil {
+		if err = s.flush(); err == nil || isPermanent(err) {
 			break
 		}
 		if !s.opts.clock.Now().Before(deadline) {

@@ -129,11 +129,11 @@ func (w *Writer) String() string {
 
 // Lines returns everything written so far, split after each newline.
 func (w *Writer) Lines() []string {
-	s := w.String()
-	if s == "" {
-		return nil
+	lines := strings.SplitAfter(w.String(), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
 	}
-	return strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n")
+	return lines
 }
 
 // Counts returns the number of Write, Sync and Close calls so far.

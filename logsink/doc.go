@@ -25,7 +25,9 @@
 // The Node.js events map onto hooks and channels: 'drain' is [OnDrain] and
 // [Stream.Drained], 'error' is [OnError], 'finish' is [OnFinish] and 'close'
 // is [OnClose]. Hooks run on the flusher goroutine, without the stream's lock
-// held, and must not block it for long.
+// held, and must not block it for long. A hook must not call the stream's
+// Sync, Flush, Rotate, Reopen, End or Close: those wait for the flusher that
+// is running the hook.
 //
 // # Failure
 //

@@ -111,7 +111,9 @@ func New(dst io.Writer, opts ...Option) *Stream {
 // reported through OnDrop, and Write still returns len(p), nil: zap prints
 // every Write error to its error output. Entries are also dropped and
 // counted when a Block timeout expires or the destination has failed for
-// good. After End, Write returns ErrClosed and changes nothing.
+// good. After End, Write returns ErrClosed and changes nothing; a Write
+// still waiting for room when End is called returns ErrClosed too, and its
+// entry is counted as dropped.
 func (s *Stream) Write(p []byte) (int, error) {
 	if _, err := s.put(p, s.opts.policy == Block, s.opts.blockTimeout, true); err != nil {
 		return 0, err

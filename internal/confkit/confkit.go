@@ -6,8 +6,9 @@
 // walked, as encoding/json flattens them). Field types decide the text form:
 // time.Duration uses Go's duration syntax, integer fields tagged
 // `conf:"size"` take sizes such as 64KiB, other integers plain numbers,
-// bools strconv's forms, and encoding.TextUnmarshaler its own. Negative
-// numbers and durations are errors.
+// bools strconv's forms, os.FileMode octal permission bits ("0640"), and
+// encoding.TextUnmarshaler its own. Negative numbers and durations are
+// errors.
 package confkit
 
 import (
@@ -16,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"reflect"
 	"sort"
 	"strconv"
@@ -25,6 +27,7 @@ import (
 
 var (
 	durationType      = reflect.TypeFor[time.Duration]()
+	fileModeType      = reflect.TypeFor[os.FileMode]()
 	textUnmarshalType = reflect.TypeFor[encoding.TextUnmarshaler]()
 	textMarshalType   = reflect.TypeFor[encoding.TextMarshaler]()
 )
@@ -105,6 +108,14 @@ func setValue(f field, s string) error {
 		v.SetInt(int64(d))
 		return nil
 	}
+	if v.Type() == fileModeType {
+		m, err := parseFileMode(s)
+		if err != nil {
+			return err
+		}
+		v.SetUint(uint64(m))
+		return nil
+	}
 	switch v.Kind() {
 	case reflect.String:
 		v.SetString(s)
@@ -135,6 +146,27 @@ func setValue(f field, s string) error {
 		return fmt.Errorf("unsupported field type %s", v.Type())
 	}
 	return nil
+}
+
+// parseFileMode parses permission bits in octal: "0640", "640" or "0o640".
+func parseFileMode(s string) (os.FileMode, error) {
+	t := strings.TrimSpace(s)
+	if len(t) > 2 && (t[:2] == "0o" || t[:2] == "0O") {
+		t = t[2:]
+	}
+	n, err := strconv.ParseUint(t, 8, 32)
+	if err != nil || strings.HasPrefix(t, "+") {
+		return 0, fmt.Errorf("not an octal file mode (want permission bits such as 0640)")
+	}
+	if n&^uint64(os.ModePerm) != 0 {
+		return 0, fmt.Errorf("not permission bits (want at most 0777, such as 0640)")
+	}
+	return os.FileMode(n), nil
+}
+
+// formatFileMode formats m's bits in octal with a leading 0, as parseFileMode reads them.
+func formatFileMode(m os.FileMode) string {
+	return "0" + strconv.FormatUint(uint64(m), 8)
 }
 
 // Query sets fields from URL query parameters, one value each. skip lists
@@ -194,11 +226,38 @@ func setMap(ptr any, m map[string]any) error {
 		default:
 			return fmt.Errorf("%s: want a string, number or boolean, got %T", k, x)
 		}
+		if isNumber(m[k]) && isFileMode(ptr, k) {
+			// A number is the mode's value: YAML reads 0640 as octal, and
+			// JSON has no octal, so 416 is 0640 there.
+			n, err := strconv.ParseUint(s, 10, 32)
+			if err != nil || n&^uint64(os.ModePerm) != 0 {
+				return fmt.Errorf("%s=%s: not permission bits (write the mode as an octal string such as \"0640\")", k, s)
+			}
+			s = formatFileMode(os.FileMode(n))
+		}
 		if err := Set(ptr, k, s); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func isNumber(x any) bool {
+	switch x.(type) {
+	case json.Number, int, int64, uint64, float64:
+		return true
+	}
+	return false
+}
+
+// isFileMode reports whether the field named key is an os.FileMode.
+func isFileMode(ptr any, key string) bool {
+	for _, f := range fields(ptr) {
+		if f.name == key {
+			return f.v.Type() == fileModeType
+		}
+	}
+	return false
 }
 
 // DecodeJSON sets fields from a JSON object. Unknown keys are errors.
@@ -225,7 +284,7 @@ func DecodeYAML(ptr any, unmarshal func(any) error) error {
 
 // Encode returns the config's non-zero fields in their text forms, for
 // MarshalJSON and MarshalYAML: durations and sizes as text, bools and other
-// numbers as themselves.
+// numbers as themselves, file modes as octal text ("0640").
 func Encode(ptr any) map[string]any {
 	m := map[string]any{}
 	for _, f := range fields(ptr) {
@@ -241,6 +300,8 @@ func Encode(ptr any) map[string]any {
 			}
 		case v.Type() == durationType:
 			m[f.name] = time.Duration(v.Int()).String()
+		case v.Type() == fileModeType:
+			m[f.name] = formatFileMode(os.FileMode(v.Uint()))
 		case f.size:
 			m[f.name] = FormatSize(v.Int())
 		default:

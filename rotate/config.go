@@ -1,0 +1,197 @@
+package rotate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/streamsink/streamsink/internal/confkit"
+	"github.com/streamsink/streamsink/logsink"
+)
+
+// Defaults used when a Config field is zero.
+const (
+	DefaultMaxSize = 100 << 20 // bytes, as lumberjack's default of 100 megabytes
+	DefaultMode    = os.FileMode(0o640)
+)
+
+// minEvery is the shortest time-rotation period Validate accepts.
+const minEvery = time.Second
+
+// Config describes a rotating log file and the stream in front of it. The
+// zero value, but for Filename, means defaults. Go callers fill it with
+// plain values (MaxSize: 64 << 20, MaxAge: 7 * 24 * time.Hour); JSON, YAML and
+// the "rotate" URL scheme decode text forms into it: sizes such as 64KiB or
+// 100MB, Go durations such as 24h, modes in octal such as "0640", and the
+// embedded stream settings (buffer_size, high_water_mark, flush_interval,
+// policy, block_timeout, close_timeout).
+type Config struct {
+	// Filename is the file to write. Backups go in the same directory, which
+	// is created if needed. Relative names are taken from the working
+	// directory at open time. Required.
+	Filename string `json:"filename" yaml:"filename"`
+	// MaxSize is the size in bytes at which the file rotates, between two
+	// entries: a file exceeds it only by a single entry larger than MaxSize
+	// on its own. Defaults to 100 MiB if unspecified.
+	MaxSize int64 `json:"max_size,omitempty" yaml:"max_size,omitempty" conf:"size"`
+	// MaxAge is how long a backup is kept, judged by the time in its name.
+	// lumberjack counts whole days, so it is rounded up to a whole number
+	// of days. Defaults to 0 (backups are not removed for their age) if
+	// unspecified.
+	MaxAge time.Duration `json:"max_age,omitempty" yaml:"max_age,omitempty"`
+	// MaxBackups is how many backups are kept. Defaults to 0 (keep them
+	// all, though MaxAge may still remove them) if unspecified.
+	MaxBackups int `json:"max_backups,omitempty" yaml:"max_backups,omitempty"`
+	// Compress gzips backups in the background after each rotation.
+	// Defaults to false if unspecified.
+	Compress bool `json:"compress,omitempty" yaml:"compress,omitempty"`
+	// LocalTime uses the local time zone for backup names and for Every's
+	// boundaries. Defaults to false (UTC) if unspecified.
+	LocalTime bool `json:"local_time,omitempty" yaml:"local_time,omitempty"`
+	// Every rotates the file on the wall clock: 24h at midnight, 1h on the
+	// hour, 15m at the quarter hours. Periods under a day start again at
+	// midnight; longer ones are counted in whole days from 1 January of
+	// year 1, a Monday, so 168h rotates at midnight between Sunday and
+	// Monday. At least 1s. Defaults to 0 (no time rotation) if unspecified.
+	Every time.Duration `json:"every,omitempty" yaml:"every,omitempty"`
+	// Mode is the permission bits of each file rotate creates, set exactly
+	// whatever the umask; an existing file keeps its own mode. The owner
+	// must be able to write. Defaults to 0640 if unspecified.
+	Mode os.FileMode `json:"mode,omitempty" yaml:"mode,omitempty"`
+
+	// BeforeRotate, if set, is called before each rotation, after the
+	// stream has flushed and fsynced the file. It runs on the stream's
+	// flusher goroutine and must not block it for long.
+	BeforeRotate func() `json:"-" yaml:"-"`
+	// AfterRotate, if set, is called after each rotation with the path the
+	// old file was renamed to, for example to upload or index it. It runs
+	// before lumberjack starts compressing or removing old backups, on the
+	// stream's flusher goroutine, and must not block it for long. It is not
+	// called when the file had vanished, so there was nothing to rename.
+	AfterRotate func(backupPath string) `json:"-" yaml:"-"`
+
+	// Config holds the stream settings.
+	logsink.Config `yaml:",inline"`
+}
+
+// withDefaults returns c with its zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.MaxSize == 0 {
+		c.MaxSize = DefaultMaxSize
+	}
+	if c.Mode == 0 {
+		c.Mode = DefaultMode
+	}
+	return c
+}
+
+// Validate reports every bad value, each naming its setting and value: an
+// empty filename, negative sizes, counts and durations, a mode that is not
+// permission bits or that the owner cannot write, and a directory that
+// cannot be created or written. It creates the file's directory if it is
+// missing.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("rotate: "+format, args...))
+	}
+	if c.MaxSize < 0 {
+		add("max_size=%d: must not be negative", c.MaxSize)
+	}
+	if c.MaxAge < 0 {
+		add("max_age=%s: must not be negative", c.MaxAge)
+	}
+	if c.MaxBackups < 0 {
+		add("max_backups=%d: must not be negative", c.MaxBackups)
+	}
+	switch {
+	case c.Every < 0:
+		add("every=%s: must not be negative", c.Every)
+	case c.Every > 0 && c.Every < minEvery:
+		add("every=%s: must be at least %s", c.Every, minEvery)
+	}
+	switch {
+	case c.Mode&^os.ModePerm != 0:
+		add("mode=%s: not permission bits (want at most 0777, such as 0640)", formatMode(c.Mode))
+	case c.Mode != 0 && c.Mode&0o200 == 0:
+		add("mode=%s: the owner must be able to write the file (such as 0640)", formatMode(c.Mode))
+	}
+	if err := c.Config.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Filename == "" {
+		add(`filename="": must not be empty`)
+	} else if err := checkPath(c.Filename); err != nil {
+		add("filename=%q: %w", c.Filename, err)
+	}
+	return errors.Join(errs...)
+}
+
+// checkPath makes name's directory if it is missing and checks that it can
+// hold new files and that name is not a directory.
+func checkPath(name string) error {
+	if info, err := os.Stat(name); err == nil && info.IsDir() {
+		return errors.New("is a directory")
+	}
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create directory %q: %w", dir, err)
+	}
+	// Rotation renames and creates files, so try creating one.
+	probe, err := os.CreateTemp(dir, ".rotate-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in directory %q: %w", dir, err)
+	}
+	return errors.Join(probe.Close(), os.Remove(probe.Name()))
+}
+
+// formatMode formats m's bits in octal with a leading 0, as config files
+// write them.
+func formatMode(m os.FileMode) string {
+	return "0" + strconv.FormatUint(uint64(m), 8)
+}
+
+// Open validates c, opens its file and returns a stream that writes to it,
+// with c's stream settings followed by opts, so opts win. Closing the stream
+// closes the file.
+func (c Config) Open(opts ...logsink.Option) (*logsink.Stream, error) {
+	f, err := NewFile(c)
+	if err != nil {
+		return nil, err
+	}
+	return logsink.New(f, append(c.Config.Options(), opts...)...), nil
+}
+
+// Open is cfg.Open(opts...): it validates cfg, opens its file and returns a
+// stream that writes to it. Closing the stream closes the file.
+func Open(cfg Config, opts ...logsink.Option) (*logsink.Stream, error) {
+	return cfg.Open(opts...)
+}
+
+// UnmarshalJSON decodes the text forms, including the stream settings.
+// Unknown keys are errors.
+func (c *Config) UnmarshalJSON(data []byte) error {
+	return confkit.DecodeJSON(c, data)
+}
+
+// MarshalJSON encodes the non-zero settings in their text forms. The hooks
+// are not encoded.
+func (c Config) MarshalJSON() ([]byte, error) {
+	return json.Marshal(confkit.Encode(&c))
+}
+
+// UnmarshalYAML decodes the text forms for gopkg.in/yaml.v3 (and v2),
+// including the stream settings. Unknown keys are errors.
+func (c *Config) UnmarshalYAML(unmarshal func(any) error) error {
+	return confkit.DecodeYAML(c, unmarshal)
+}
+
+// MarshalYAML encodes the non-zero settings in their text forms. The hooks
+// are not encoded.
+func (c Config) MarshalYAML() (any, error) {
+	return confkit.Encode(&c), nil
+}

@@ -1,0 +1,192 @@
+package rotate_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/streamsink/streamsink/logsink"
+	"github.com/streamsink/streamsink/rotate"
+)
+
+func TestConfigValidateNamesTheField(t *testing.T) {
+	dir := t.TempDir()
+	notADir := filepath.Join(dir, "plain-file")
+	require.NoError(t, os.WriteFile(notADir, nil, 0o600), "make a plain file")
+	ok := logPath(dir)
+
+	tests := []struct {
+		name string
+		give rotate.Config
+		want []string
+	}{
+		{name: "empty filename", give: rotate.Config{}, want: []string{`filename="": must not be empty`}},
+		{name: "negative max_size", give: rotate.Config{Filename: ok, MaxSize: -1}, want: []string{"max_size=-1"}},
+		{name: "negative max_age", give: rotate.Config{Filename: ok, MaxAge: -time.Hour}, want: []string{"max_age=-1h0m0s"}},
+		{name: "negative max_backups", give: rotate.Config{Filename: ok, MaxBackups: -2}, want: []string{"max_backups=-2"}},
+		{name: "negative every", give: rotate.Config{Filename: ok, Every: -time.Hour}, want: []string{"every=-1h0m0s"}},
+		{name: "every too short", give: rotate.Config{Filename: ok, Every: 10 * time.Millisecond}, want: []string{"every=10ms", "at least 1s"}},
+		{name: "mode beyond permission bits", give: rotate.Config{Filename: ok, Mode: os.ModeSticky | 0o640}, want: []string{"mode=", "permission bits"}},
+		{name: "mode the owner cannot write", give: rotate.Config{Filename: ok, Mode: 0o444}, want: []string{"mode=0444"}},
+		{
+			name: "directory cannot be created",
+			give: rotate.Config{Filename: filepath.Join(notADir, "logs", "app.log")},
+			want: []string{`filename="` + filepath.Join(notADir, "logs", "app.log") + `"`, "cannot create directory"},
+		},
+		{name: "filename is a directory", give: rotate.Config{Filename: dir}, want: []string{`filename="` + dir + `": is a directory`}},
+		{
+			name: "stream settings",
+			give: rotate.Config{Filename: ok, Config: logsink.Config{BufferSize: -1}},
+			want: []string{"buffer_size=-1"},
+		},
+		{
+			name: "every bad value at once",
+			give: rotate.Config{MaxSize: -1, MaxBackups: -1},
+			want: []string{"filename", "max_size=-1", "max_backups=-1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.give.Validate()
+			require.Error(t, err, "Validate")
+			for _, w := range tt.want {
+				assert.ErrorContains(t, err, w, "the error names the field and value")
+			}
+			_, err = rotate.Open(tt.give)
+			assert.Error(t, err, "Open validates too")
+		})
+	}
+}
+
+func TestConfigValidateMakesTheDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	cfg := rotate.Config{Filename: filepath.Join(dir, "app.log")}
+	require.NoError(t, cfg.Validate(), "a zero config but for filename is valid")
+	info, err := os.Stat(dir)
+	require.NoError(t, err, "the directory was made")
+	assert.True(t, info.IsDir(), "a directory")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err, "read dir")
+	assert.Empty(t, entries, "the writability probe is removed")
+}
+
+// fullConfig sets every field that has a text form.
+func fullConfig() rotate.Config {
+	return rotate.Config{
+		Filename:   "/var/log/app.log",
+		MaxSize:    100 << 20,
+		MaxAge:     7 * 24 * time.Hour,
+		MaxBackups: 5,
+		Compress:   true,
+		LocalTime:  true,
+		Every:      24 * time.Hour,
+		Mode:       0o600,
+		Config: logsink.Config{
+			BufferSize:    4 << 20,
+			HighWaterMark: 64 << 10,
+			FlushInterval: 250 * time.Millisecond,
+			Policy:        logsink.Drop,
+			BlockTimeout:  time.Second,
+			CloseTimeout:  2 * time.Second,
+		},
+	}
+}
+
+func TestConfigJSON(t *testing.T) {
+	cfg := fullConfig()
+	cfg.AfterRotate = func(string) {} // not encoded
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err, "marshal")
+	assert.JSONEq(t, `{
+		"filename": "/var/log/app.log", "max_size": "100MiB", "max_age": "168h0m0s",
+		"max_backups": 5, "compress": true, "local_time": true, "every": "24h0m0s", "mode": "0600",
+		"buffer_size": "4MiB", "high_water_mark": "64KiB", "flush_interval": "250ms",
+		"policy": "drop", "block_timeout": "1s", "close_timeout": "2s"}`, string(b), "JSON form")
+
+	var got rotate.Config
+	require.NoError(t, json.Unmarshal(b, &got), "unmarshal")
+	assert.Equal(t, fullConfig(), got, "round trip")
+}
+
+func TestConfigYAML(t *testing.T) {
+	b, err := yaml.Marshal(fullConfig())
+	require.NoError(t, err, "marshal")
+	var got rotate.Config
+	require.NoError(t, yaml.Unmarshal(b, &got), "unmarshal:\n%s", b)
+	assert.Equal(t, fullConfig(), got, "round trip through:\n%s", b)
+
+	// As people write it, nested in a service's config.
+	var doc struct {
+		Log rotate.Config `yaml:"log"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(`
+log:
+  filename: /var/log/app.log
+  max_size: 100MB
+  max_backups: 5
+  every: 24h
+  mode: 0640
+  policy: drop
+`), &doc), "unmarshal document")
+	assert.Equal(t, rotate.Config{
+		Filename:   "/var/log/app.log",
+		MaxSize:    100e6,
+		MaxBackups: 5,
+		Every:      24 * time.Hour,
+		Mode:       0o640,
+		Config:     logsink.Config{Policy: logsink.Drop},
+	}, doc.Log, "decoded document")
+}
+
+func TestConfigModeForms(t *testing.T) {
+	tests := []struct {
+		name string
+		give string // a JSON object
+		want os.FileMode
+	}{
+		{name: "octal string", give: `{"mode": "0640"}`, want: 0o640},
+		{name: "octal string without the 0", give: `{"mode": "600"}`, want: 0o600},
+		{name: "0o prefix", give: `{"mode": "0o644"}`, want: 0o644},
+		{name: "a number is its value", give: `{"mode": 416}`, want: 0o640},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got rotate.Config
+			require.NoError(t, json.Unmarshal([]byte(tt.give), &got), "unmarshal")
+			assert.Equal(t, tt.want, got.Mode, "mode")
+		})
+	}
+}
+
+func TestConfigDecodeErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name string
+		give string // a JSON object
+		want string
+	}{
+		{name: "unknown key", give: `{"max_sise": "1MB"}`, want: `"max_sise"`},
+		{name: "bad size", give: `{"max_size": "banana"}`, want: `max_size="banana"`},
+		{name: "negative duration", give: `{"max_age": "-1h"}`, want: `max_age="-1h"`},
+		{name: "bad mode", give: `{"mode": "0999"}`, want: `mode="0999"`},
+		{name: "decimal mode number", give: `{"mode": 640}`, want: `mode=640`},
+		{name: "bad policy", give: `{"policy": "sometimes"}`, want: `policy="sometimes"`},
+		{name: "hooks are not settings", give: `{"after_rotate": "x"}`, want: `"after_rotate"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var cfg rotate.Config
+			assert.ErrorContains(t, json.Unmarshal([]byte(tt.give), &cfg), tt.want, "JSON")
+			var doc map[string]any
+			require.NoError(t, json.Unmarshal([]byte(tt.give), &doc), "the test's JSON")
+			y, err := yaml.Marshal(doc)
+			require.NoError(t, err, "the test's YAML")
+			assert.ErrorContains(t, yaml.Unmarshal(y, &cfg), tt.want, "YAML")
+		})
+	}
+}

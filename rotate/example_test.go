@@ -1,0 +1,137 @@
+package rotate_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/streamsink/streamsink/logsink"
+	"github.com/streamsink/streamsink/rotate"
+)
+
+// printFiles prints each file in dir, backups first, with its contents.
+func printFiles(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		name := e.Name()
+		if backupRE.MatchString(name) {
+			name = "backup"
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		fmt.Printf("%s:\n%s", name, b)
+	}
+}
+
+func ExampleOpen() {
+	dir, _ := os.MkdirTemp("", "rotate-example")
+	defer os.RemoveAll(dir)
+
+	stream, err := rotate.Open(rotate.Config{
+		Filename:   filepath.Join(dir, "app.log"),
+		MaxSize:    64 << 20,
+		MaxBackups: 5,
+		AfterRotate: func(backup string) {
+			fmt.Println("rotated to a backup in the same directory:", filepath.Dir(backup) == dir)
+		},
+	}, logsink.WithPolicy(logsink.Drop))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg"})
+	logger := zap.New(zapcore.NewCore(enc, stream, zap.InfoLevel))
+
+	logger.Info("before the rotation")
+	_ = stream.Rotate() // flushes and fsyncs, then rotates
+	logger.Info("after the rotation")
+	if err := stream.Close(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println("rotations:", stream.Stats().Rotations)
+	printFiles(dir)
+	// Output:
+	// rotated to a backup in the same directory: true
+	// rotations: 1
+	// backup:
+	// {"msg":"before the rotation"}
+	// app.log:
+	// {"msg":"after the rotation"}
+}
+
+func ExampleNewFile() {
+	dir, _ := os.MkdirTemp("", "rotate-example")
+	defer os.RemoveAll(dir)
+
+	// A File is the destination on its own; it rotates only when told.
+	f, err := rotate.NewFile(rotate.Config{Filename: filepath.Join(dir, "app.log")})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Fprintln(f, "first")
+	_ = f.Rotate()
+	fmt.Fprintln(f, "second")
+	size, limit := f.SizeLimit()
+	fmt.Println("size:", size, "limit:", limit)
+	_ = f.Close()
+	printFiles(dir)
+	// Output:
+	// size: 7 limit: 104857600
+	// backup:
+	// first
+	// app.log:
+	// second
+}
+
+func ExampleConfig_Validate() {
+	err := rotate.Config{Filename: "", MaxSize: -1}.Validate()
+	fmt.Println(err)
+	// Output:
+	// rotate: max_size=-1: must not be negative
+	// rotate: filename="": must not be empty
+}
+
+// The "rotate" sink scheme lets a zap.Config name a rotating file; every
+// Config field is a query parameter.
+func Example_zapConfig() {
+	dir, _ := os.MkdirTemp("", "rotate-example")
+	defer os.RemoveAll(dir)
+
+	cfg := zap.NewProductionConfig()
+	cfg.EncoderConfig = zapcore.EncoderConfig{MessageKey: "msg"}
+	cfg.OutputPaths = []string{"rotate://" + filepath.Join(dir, "app.log") + "?max_size=100MB&max_backups=5&every=24h&policy=drop"}
+	logger, closeAll, err := logsink.Build(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	logger.Info("hello from a zap.Config")
+	_ = closeAll() // flushes, syncs and closes the file
+	printFiles(dir)
+	// Output:
+	// app.log:
+	// {"msg":"hello from a zap.Config"}
+}
+
+func ExampleReopenOnSignal() {
+	dir, _ := os.MkdirTemp("", "rotate-example")
+	defer os.RemoveAll(dir)
+
+	stream, err := rotate.Open(rotate.Config{Filename: filepath.Join(dir, "app.log")})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// On SIGHUP, after logrotate renamed the file: flush, fsync, reopen.
+	stop := rotate.ReopenOnSignal(stream)
+	fmt.Fprintln(stream, "logged while listening for SIGHUP")
+	stop() // before Close
+	_ = stream.Close()
+	printFiles(dir)
+	// Output:
+	// app.log:
+	// logged while listening for SIGHUP
+}

@@ -40,16 +40,16 @@ type Config struct {
 // Validate reports every bad value, each naming its setting.
 func (c Config) Validate() error {
 	var errs []error
-	neg := func(name string, v int64) {
+	neg := func(name string, v int64, text string) {
 		if v < 0 {
-			errs = append(errs, fmt.Errorf("logsink: %s=%d: must not be negative", name, v))
+			errs = append(errs, fmt.Errorf("logsink: %s=%s: must not be negative", name, text))
 		}
 	}
-	neg("buffer_size", int64(c.BufferSize))
-	neg("high_water_mark", int64(c.HighWaterMark))
-	neg("flush_interval", int64(c.FlushInterval))
-	neg("block_timeout", int64(c.BlockTimeout))
-	neg("close_timeout", int64(c.CloseTimeout))
+	neg("buffer_size", int64(c.BufferSize), fmt.Sprint(c.BufferSize))
+	neg("high_water_mark", int64(c.HighWaterMark), fmt.Sprint(c.HighWaterMark))
+	neg("flush_interval", int64(c.FlushInterval), c.FlushInterval.String())
+	neg("block_timeout", int64(c.BlockTimeout), c.BlockTimeout.String())
+	neg("close_timeout", int64(c.CloseTimeout), c.CloseTimeout.String())
 	if c.Policy != Block && c.Policy != Drop {
 		errs = append(errs, fmt.Errorf("logsink: policy=%d: unknown policy (want block or drop)", int(c.Policy)))
 	}

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -66,13 +67,13 @@ type core struct {
 
 // summary tracks which of the stream's drops a summary entry has reported.
 type summary struct {
-	n   atomic.Uint64 // dropped entries reported so far; written under mu
+	n   atomic.Uint64 // dropped entries reported or being reported; written under mu
 	mu  sync.Mutex
 	enc zapcore.Encoder // without With fields
-	nb  uint64          // dropped bytes reported so far
+	nb  uint64          // dropped bytes reported or being reported
 }
 
-var _ zapcore.LevelEnabler = (*core)(nil)
+var _ zapcore.Core = (*core)(nil)
 
 func (c *core) Level() zapcore.Level { return zapcore.LevelOf(c.LevelEnabler) }
 
@@ -93,49 +94,73 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 }
 
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
-	if c.s.stats.dropped.Load() > c.sum.n.Load() {
-		c.writeSummary(ent)
-	}
 	buf, err := c.enc.EncodeEntry(ent, fields)
 	if err != nil {
 		return err
 	}
+	defer buf.Free()
+	block, timeout := c.s.opts.policy == Block, c.s.opts.blockTimeout
 	if ent.Level >= c.keep {
-		_, err = c.s.WriteKeep(buf.Bytes())
-	} else {
-		_, err = c.s.Write(buf.Bytes())
+		block, timeout = true, 0 // WriteKeep
 	}
-	buf.Free()
-	return err
+	var pre []byte
+	var n, nb uint64
+	if c.s.stats.dropped.Load() > c.sum.n.Load() {
+		var sum *buffer.Buffer
+		if sum, n, nb = c.sum.take(c.s, ent); sum != nil {
+			defer sum.Free()
+			pre = sum.Bytes()
+		}
+	}
+	ok, err := c.s.put(pre, buf.Bytes(), block, timeout)
+	if !ok && pre != nil {
+		c.sum.giveBack(n, nb)
+	}
+	if err != nil {
+		return err
+	}
+	if ent.Level > zapcore.ErrorLevel {
+		// zap panics or exits after this entry without calling Sync: write
+		// it through now, as zapcore's own ioCore does. Sync errors are
+		// ignored, as there (zap issue #370).
+		_ = c.s.Sync()
+	}
+	return nil
 }
 
-// writeSummary writes one entry reporting the drops not yet reported, if
-// there is room for it now; otherwise a later entry tries again.
-func (c *core) writeSummary(ent zapcore.Entry) {
-	c.sum.mu.Lock()
-	defer c.sum.mu.Unlock()
-	n, nb := c.s.stats.dropped.Load(), c.s.stats.droppedBytes.Load()
-	reported := c.sum.n.Load()
-	if n <= reported {
-		return
+// take encodes a summary entry of the drops not yet reported and counts them
+// as reported. If the summary is not written, the caller gives them back.
+func (sm *summary) take(s *Stream, ent zapcore.Entry) (*buffer.Buffer, uint64, uint64) {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	n := s.stats.dropped.Load() - sm.n.Load()
+	nb := s.stats.droppedBytes.Load() - sm.nb
+	if n == 0 {
+		return nil, 0, 0
 	}
-	buf, err := c.sum.enc.EncodeEntry(zapcore.Entry{
+	buf, err := sm.enc.EncodeEntry(zapcore.Entry{
 		Level:      zapcore.WarnLevel,
 		Time:       ent.Time,
 		LoggerName: ent.LoggerName,
 		Message:    DroppedMessage,
 	}, []zapcore.Field{
-		{Key: "dropped_entries", Type: zapcore.Uint64Type, Integer: int64(n - reported)},
-		{Key: "dropped_bytes", Type: zapcore.Uint64Type, Integer: int64(nb - c.sum.nb)},
+		{Key: "dropped_entries", Type: zapcore.Uint64Type, Integer: int64(n)},
+		{Key: "dropped_bytes", Type: zapcore.Uint64Type, Integer: int64(nb)},
 	})
 	if err != nil {
-		return
+		return nil, 0, 0
 	}
-	if ok, _ := c.s.put(buf.Bytes(), false, 0, false); ok {
-		c.sum.n.Store(n)
-		c.sum.nb = nb
-	}
-	buf.Free()
+	sm.n.Add(n)
+	sm.nb += nb
+	return buf, n, nb
+}
+
+// giveBack returns drops that take counted but whose summary was not written.
+func (sm *summary) giveBack(n, nb uint64) {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	sm.n.Add(-n)
+	sm.nb -= nb
 }
 
 func (c *core) Sync() error { return c.s.Sync() }

@@ -6,7 +6,8 @@ import (
 )
 
 // Stats counts what a stream has done since it was created. Entries +
-// Dropped equals the number of Write and WriteKeep calls made before End.
+// Dropped equals the number of entries offered before End: Write and
+// WriteKeep calls, plus the drop summaries NewCore writes.
 //
 // Stats implements expvar.Var: its String method returns JSON. To publish a
 // live view, use expvar.Publish(name, expvar.Func(func() any { return s.Stats() })).

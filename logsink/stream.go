@@ -115,7 +115,7 @@ func New(dst io.Writer, opts ...Option) *Stream {
 // still waiting for room when End is called returns ErrClosed too, and its
 // entry is counted as dropped.
 func (s *Stream) Write(p []byte) (int, error) {
-	if _, err := s.put(p, s.opts.policy == Block, s.opts.blockTimeout, true); err != nil {
+	if _, err := s.put(nil, p, s.opts.policy == Block, s.opts.blockTimeout); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -125,17 +125,18 @@ func (s *Stream) Write(p []byte) (int, error) {
 // block timeout: the entry is kept unless the stream is closed or the
 // destination has failed for good. NewCore uses it for warnings and errors.
 func (s *Stream) WriteKeep(p []byte) (int, error) {
-	if _, err := s.put(p, true, 0, true); err != nil {
+	if _, err := s.put(nil, p, true, 0); err != nil {
 		return 0, err
 	}
 	return len(p), nil
 }
 
-// put buffers p as one entry, waiting for room if block is set. It reports
-// whether p was accepted; a refused entry is counted as dropped if count is
-// set.
-func (s *Stream) put(p []byte, block bool, timeout time.Duration, count bool) (bool, error) {
-	n := len(p)
+// put buffers p as one entry, waiting for room if block is set. If pre is
+// not empty it goes in first as an entry of its own, both or neither, so
+// that NewCore's drop summary sits right before the entry that found room.
+// put reports whether p was accepted; a refused p is counted as dropped.
+func (s *Stream) put(pre, p []byte, block bool, timeout time.Duration) (bool, error) {
+	n := len(pre) + len(p)
 	s.mu.Lock()
 	if s.ended {
 		s.mu.Unlock()
@@ -144,9 +145,7 @@ func (s *Stream) put(p []byte, block bool, timeout time.Duration, count bool) (b
 	if !s.fitsLocked(n) {
 		if !block || !s.waitRoomLocked(n, timeout) {
 			ended := s.ended
-			if count {
-				s.dropLocked(n)
-			}
+			s.dropLocked(len(p))
 			s.mu.Unlock()
 			if ended {
 				return false, ErrClosed
@@ -154,19 +153,27 @@ func (s *Stream) put(p []byte, block bool, timeout time.Duration, count bool) (b
 			return false, nil
 		}
 	}
-	s.active = append(s.active, p...)
-	if s.sizer != nil {
-		s.ends = append(s.ends, len(s.active))
+	if len(pre) > 0 {
+		s.appendLocked(pre)
 	}
-	s.buffered += n
-	s.stats.entries.Add(1)
-	s.stats.bytes.Add(uint64(n))
+	s.appendLocked(p)
 	if s.buffered >= s.opts.highWaterMark {
 		s.needDrain = true
 		s.wakeLocked()
 	}
 	s.mu.Unlock()
 	return true, nil
+}
+
+// appendLocked adds p to the active buffer as one entry.
+func (s *Stream) appendLocked(p []byte) {
+	s.active = append(s.active, p...)
+	if s.sizer != nil {
+		s.ends = append(s.ends, len(s.active))
+	}
+	s.buffered += len(p)
+	s.stats.entries.Add(1)
+	s.stats.bytes.Add(uint64(len(p)))
 }
 
 // fitsLocked reports whether an entry of n bytes can be buffered now. An

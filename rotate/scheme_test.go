@@ -80,7 +80,7 @@ func TestSchemeErrorsNameTheParameter(t *testing.T) {
 		{name: "bad policy", give: base + "?policy=sometimes", want: `policy="sometimes"`},
 		{name: "bad mode", give: base + "?mode=0999", want: `mode="0999"`},
 		{name: "bad bool", give: base + "?compress=maybe", want: `compress="maybe"`},
-		{name: "repeated", give: base + "?max_size=1MB&max_size=2MB", want: "max_size: given 2 times"},
+		{name: "repeated", give: base + "?max_size=1MB&max_size=2MB", want: `"max_size" given 2 times`},
 		{name: "filename parameter", give: base + "?filename=/tmp/x.log", want: "filename"},
 		{name: "no path", give: "rotate://", want: `filename=""`},
 		{name: "host", give: "rotate://example.com" + logPath(dir), want: `host "example.com"`},

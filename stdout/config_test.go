@@ -29,7 +29,7 @@ func TestConfigValidate(t *testing.T) {
 		{
 			desc: "every error",
 			give: stdout.Config{Target: "x", Config: logsink.Config{FlushInterval: -time.Second}},
-			want: []string{`target="x"`, "flush_interval=-1000000000"},
+			want: []string{`target="x"`, "flush_interval=-1s"},
 		},
 	}
 	for _, tt := range tests {

@@ -89,7 +89,7 @@ func Set(ptr any, key, value string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown setting %q (known: %s)", key, strings.Join(Names(ptr), ", "))
+	return fmt.Errorf("unknown setting %q (given %q; known: %s)", key, value, strings.Join(Names(ptr), ", "))
 }
 
 func setValue(f field, s string) error {
@@ -182,7 +182,7 @@ func Query(ptr any, q url.Values, skip ...string) error {
 			continue
 		}
 		if len(q[k]) != 1 {
-			return fmt.Errorf("%s: given %d times, want once", k, len(q[k]))
+			return fmt.Errorf("parameter %q given %d times, want once", k, len(q[k]))
 		}
 		if err := Set(ptr, k, q[k][0]); err != nil {
 			return err

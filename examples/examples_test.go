@@ -1,0 +1,79 @@
+// Package examples_test builds and runs every program under examples/, so
+// that none of them can rot.
+package examples_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// examples lists every program with its arguments and what its output
+// must contain.
+var examples = []struct {
+	name  string
+	args  []string
+	stdin string
+	want  []string // substrings of the combined output
+}{
+	{name: "backpressure", args: []string{"-entries", "3000"}, want: []string{"block", "drop", "waits for drain", " 3000 "}},
+	{name: "quickstart", args: []string{"-dir", "logs"}, want: []string{"writing to logs", "app.log", "AfterRotate calls:", `"rotations":`}},
+	{name: "pipe", args: []string{"-file", "logs/app.log", "-max-size", "4KiB"}, stdin: numberedLines(5000),
+		want: []string{"5000 lines written, 0 dropped", "rotations", "app.log"}},
+	{name: "stdout", want: []string{`"msg":"starting"`, `"msg":"slow upstream"`, `"msg":"shutting down"`, "stats: {", "kept "}},
+}
+
+func numberedLines(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "line %d of the piped program's output\n", i)
+	}
+	return b.String()
+}
+
+func TestExamplesRun(t *testing.T) {
+	for _, tt := range examples {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			bin := filepath.Join(t.TempDir(), tt.name)
+			build := exec.Command("go", "build", "-o", bin, "./"+tt.name)
+			out, err := build.CombinedOutput()
+			require.NoError(t, err, "go build ./%s:\n%s", tt.name, out)
+
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, tt.args...)
+			cmd.Dir = t.TempDir()
+			cmd.Stdin = strings.NewReader(tt.stdin)
+			var buf bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &buf, &buf
+			require.NoError(t, cmd.Run(), "running %s:\n%s", tt.name, buf.String())
+			for _, w := range tt.want {
+				assert.Contains(t, buf.String(), w, "output of %s", tt.name)
+			}
+		})
+	}
+}
+
+func TestEveryExampleIsRun(t *testing.T) {
+	entries, err := os.ReadDir(".")
+	require.NoError(t, err)
+	var names []string
+	for _, ex := range examples {
+		names = append(names, ex.name)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			assert.Contains(t, names, e.Name(), "examples/%s has no row in examples", e.Name())
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package logsink_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"gopkg.in/yaml.v3"
+
+	"github.com/streamsink/streamsink/logsink"
+)
+
+// exampleEncoder writes JSON without time or caller, so that the examples'
+// output is the same on every run.
+func exampleEncoder() zapcore.Encoder {
+	return zapcore.NewJSONEncoder(zapcore.EncoderConfig{
+		MessageKey:     "msg",
+		LevelKey:       "level",
+		EncodeLevel:    zapcore.LowercaseLevelEncoder,
+		EncodeDuration: zapcore.StringDurationEncoder,
+	})
+}
+
+func ExampleNewCore() {
+	var out bytes.Buffer // any io.Writer; a file in a real service
+	s := logsink.New(&out, logsink.WithPolicy(logsink.Drop))
+	logger := zap.New(logsink.NewCore(exampleEncoder(), s, zapcore.InfoLevel))
+
+	logger.Info("listening", zap.Int("port", 8080))
+	logger.Debug("not enabled")
+	logger.With(zap.String("req", "r1")).Warn("slow request", zap.Duration("took", 2*time.Second))
+
+	// Close flushes the buffer and syncs and closes the destination.
+	if err := s.Close(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Print(out.String())
+	// Output:
+	// {"level":"info","msg":"listening","port":8080}
+	// {"level":"warn","msg":"slow request","req":"r1","took":"2s"}
+}
+
+// Under the Drop policy, entries that find the buffer full are dropped; the
+// next entry that finds room is preceded by a summary of what was lost.
+func ExampleNewCore_dropSummary() {
+	var out bytes.Buffer
+	s := logsink.New(&out,
+		logsink.WithPolicy(logsink.Drop),
+		logsink.WithBufferSize(200), // room for three of the entries below
+		logsink.WithHighWaterMark(200),
+		logsink.WithFlushInterval(time.Hour),
+	)
+	logger := zap.New(logsink.NewCore(exampleEncoder(), s, zapcore.InfoLevel))
+
+	for i := range 5 {
+		logger.Info("request served", zap.String("path", "/api/items"), zap.Int("n", i))
+	}
+	_ = logger.Sync() // the destination catches up
+	logger.Info("request served", zap.String("path", "/api/items"), zap.Int("n", 5))
+
+	if err := s.Close(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Print(out.String())
+	fmt.Println("dropped:", s.Stats().Dropped)
+	// Output:
+	// {"level":"info","msg":"request served","path":"/api/items","n":0}
+	// {"level":"info","msg":"request served","path":"/api/items","n":1}
+	// {"level":"info","msg":"request served","path":"/api/items","n":2}
+	// {"level":"warn","msg":"logsink: dropped log entries","dropped_entries":2,"dropped_bytes":132}
+	// {"level":"info","msg":"request served","path":"/api/items","n":5}
+	// dropped: 2
+}
+
+// A Config decodes from YAML or JSON with sizes, durations and the policy as
+// text, and gives the options for New.
+func ExampleConfig() {
+	const text = `
+buffer_size: 4MiB
+high_water_mark: 64KiB
+flush_interval: 250ms
+policy: drop
+`
+	var cfg logsink.Config
+	if err := yaml.Unmarshal([]byte(text), &cfg); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cfg.BufferSize, cfg.HighWaterMark, cfg.FlushInterval, cfg.Policy)
+
+	s := logsink.New(io.Discard, cfg.Options()...)
+	fmt.Println("high-water mark:", s.HighWaterMark())
+	if err := s.Close(); err != nil {
+		fmt.Println(err)
+	}
+
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(b))
+	// Output:
+	// 4194304 65536 250ms drop
+	// high-water mark: 65536
+	// {"buffer_size":"4MiB","flush_interval":"250ms","high_water_mark":"64KiB","policy":"drop"}
+}
+
+// Every bad value is an error that names the setting and the value.
+func ExampleConfig_badValue() {
+	var cfg logsink.Config
+	for _, text := range []string{
+		`{"policy": "fast"}`,
+		`{"buffer_size": "banana"}`,
+		`{"block_timeout": "-1s"}`,
+	} {
+		fmt.Println(json.Unmarshal([]byte(text), &cfg))
+	}
+	// Output:
+	// policy="fast": logsink: unknown policy "fast" (want block or drop)
+	// buffer_size="banana": invalid size "banana" (want bytes such as 512, 64KiB or 100MB)
+	// block_timeout="-1s": negative duration
+}

@@ -13,7 +13,7 @@
 //		return err
 //	}
 //	defer stream.Close() // flushes, fsyncs and closes the file
-//	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(encCfg), stream, zap.InfoLevel))
+//	logger := zap.New(logsink.NewCore(zapcore.NewJSONEncoder(encCfg), stream, zap.InfoLevel))
 //
 // Importing the package also registers the zap sink scheme "rotate", so a
 // zap.Config can name the same file in its OutputPaths:

@@ -42,7 +42,7 @@ func ExampleOpen() {
 		return
 	}
 	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg"})
-	logger := zap.New(zapcore.NewCore(enc, stream, zap.InfoLevel))
+	logger := zap.New(logsink.NewCore(enc, stream, zap.InfoLevel))
 
 	logger.Info("before the rotation")
 	_ = stream.Rotate() // flushes and fsyncs, then rotates

@@ -54,7 +54,7 @@ func run(dir string) error {
 
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
-	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(encCfg), stream, zap.InfoLevel))
+	logger := zap.New(logsink.NewCore(zapcore.NewJSONEncoder(encCfg), stream, zap.InfoLevel))
 
 	start := time.Now()
 	for i := range 3000 {

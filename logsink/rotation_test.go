@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,6 +24,9 @@ type fakeFile struct {
 	syncs     []int
 	limit     int64
 	every     time.Duration
+	partial   int   // if > 0, the next Write takes this many bytes and fails
+	rotateErr error // returned by Rotate while set
+	reopens   []string
 	rotations chan struct{}
 }
 
@@ -39,7 +43,18 @@ func newFakeFile(limit int64, every time.Duration) *fakeFile {
 func (f *fakeFile) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if n := f.partial; n > 0 && n < len(p) {
+		f.partial = 0
+		f.files[len(f.files)-1].Write(p[:n])
+		return n, syscall.EIO
+	}
 	return f.files[len(f.files)-1].Write(p)
+}
+
+func (f *fakeFile) set(limit int64, partial int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.limit, f.partial = limit, partial
 }
 
 func (f *fakeFile) Sync() error {
@@ -52,9 +67,20 @@ func (f *fakeFile) Sync() error {
 func (f *fakeFile) Rotate() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.rotateErr != nil {
+		return f.rotateErr
+	}
 	f.files = append(f.files, &bytes.Buffer{})
 	f.syncs = append(f.syncs, 0)
 	f.rotations <- struct{}{}
+	return nil
+}
+
+// Reopen records what the current file held and how often it was synced.
+func (f *fakeFile) Reopen() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reopens = append(f.reopens, fmt.Sprintf("%q syncs=%d", f.files[len(f.files)-1], f.syncs[len(f.syncs)-1]))
 	return nil
 }
 
@@ -153,4 +179,57 @@ func TestTimeRotation(t *testing.T) {
 	require.NoError(t, s.Close())
 	assert.Equal(t, []string{"before the hour\n", "after the hour\n", ""}, f.contents())
 	assert.Equal(t, uint64(2), s.Stats().Rotations)
+}
+
+// After a partial write, the rest of the torn entry goes to the same file,
+// even when the file is now past its limit: rotation waits for the next
+// entry boundary.
+func TestSizeRotationAfterPartialWrite(t *testing.T) {
+	f := newFakeFile(100, 0)
+	s := logsink.New(f)
+	e := func(c byte) []byte { return append(bytes.Repeat([]byte{c}, 29), '\n') }
+	_, err := s.Write(e('1'))
+	require.NoError(t, err)
+	require.NoError(t, s.Flush())
+
+	f.set(100, 10) // the next write takes 10 bytes and fails
+	for _, c := range []byte{'2', '3'} {
+		_, err := s.Write(e(c))
+		require.NoError(t, err)
+	}
+	require.ErrorIs(t, s.Flush(), syscall.EIO, "the partial write fails")
+
+	f.set(45, 0) // the file (40 bytes) is now nearly full
+	require.NoError(t, s.Flush(), "the retry")
+	require.NoError(t, s.Close())
+	assert.Equal(t, []string{string(e('1')) + string(e('2')), string(e('3'))}, f.contents(),
+		"the torn entry is finished in its file; the next entry starts a new one")
+}
+
+func TestReopenFlushesAndSyncsFirst(t *testing.T) {
+	f := newFakeFile(0, 0)
+	s := logsink.New(f)
+	_, err := s.Write([]byte("before reopen\n"))
+	require.NoError(t, err)
+	require.NoError(t, s.Reopen())
+	require.NoError(t, s.Close())
+	assert.Equal(t, []string{`"before reopen\n" syncs=1`}, f.reopens, "flushed and synced before Reopen")
+}
+
+func TestRotateFailure(t *testing.T) {
+	f := newFakeFile(0, 0)
+	f.rotateErr = syscall.EACCES
+	var errs []error
+	s := logsink.New(f, logsink.OnError(func(err error) { errs = append(errs, err) }))
+	_, err := s.Write([]byte("stays in the old file\n"))
+	require.NoError(t, err)
+	err = s.Rotate()
+	assert.ErrorIs(t, err, syscall.EACCES, "Rotate")
+	assert.ErrorContains(t, err, "rotate", "the error says what failed")
+	require.NoError(t, s.Close())
+	assert.Equal(t, []string{"stays in the old file\n"}, f.contents())
+	st := s.Stats()
+	assert.Zero(t, st.Rotations, "Rotations")
+	assert.Equal(t, uint64(1), st.Errors, "Errors")
+	assert.Len(t, errs, 1, "OnError")
 }

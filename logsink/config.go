@@ -1,7 +1,6 @@
 package logsink
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -88,7 +87,7 @@ func (c *Config) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON encodes the non-zero settings in their text forms.
 func (c Config) MarshalJSON() ([]byte, error) {
-	return json.Marshal(confkit.Encode(&c))
+	return confkit.MarshalJSON(&c)
 }
 
 // UnmarshalYAML decodes the text forms for gopkg.in/yaml.v3 (and v2).
@@ -99,5 +98,5 @@ func (c *Config) UnmarshalYAML(unmarshal func(any) error) error {
 
 // MarshalYAML encodes the non-zero settings in their text forms.
 func (c Config) MarshalYAML() (any, error) {
-	return confkit.Encode(&c), nil
+	return confkit.MarshalYAML(&c)
 }

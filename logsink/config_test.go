@@ -387,3 +387,10 @@ log:
 		require.NoError(t, s.Close(), "Close")
 	})
 }
+
+func TestConfigMarshalReportsBadPolicy(t *testing.T) {
+	_, err := json.Marshal(logsink.Config{Policy: 7})
+	assert.ErrorContains(t, err, "policy", "JSON")
+	_, err = logsink.Config{Policy: 7}.MarshalYAML()
+	assert.ErrorContains(t, err, "policy", "YAML")
+}

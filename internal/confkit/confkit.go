@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -282,11 +283,37 @@ func DecodeYAML(ptr any, unmarshal func(any) error) error {
 	return setMap(ptr, m)
 }
 
-// Encode returns the config's non-zero fields in their text forms, for
-// MarshalJSON and MarshalYAML: durations and sizes as text, bools and other
-// numbers as themselves, file modes as octal text ("0640").
+// Encode returns the config's non-zero fields in their text forms:
+// durations and sizes as text, bools and other numbers as themselves, file
+// modes as octal text ("0640"). A field whose MarshalText fails is left
+// out; MarshalJSON and MarshalYAML report it instead.
 func Encode(ptr any) map[string]any {
+	m, _ := encode(ptr)
+	return m
+}
+
+// MarshalJSON encodes the config's non-zero fields in their text forms.
+func MarshalJSON(ptr any) ([]byte, error) {
+	m, err := encode(ptr)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
+}
+
+// MarshalYAML returns the config's non-zero fields in their text forms, for
+// a MarshalYAML() (any, error) method.
+func MarshalYAML(ptr any) (any, error) {
+	m, err := encode(ptr)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func encode(ptr any) (map[string]any, error) {
 	m := map[string]any{}
+	var errs []error
 	for _, f := range fields(ptr) {
 		v := f.v
 		if v.IsZero() {
@@ -295,9 +322,11 @@ func Encode(ptr any) map[string]any {
 		switch {
 		case v.Type().Implements(textMarshalType):
 			b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
-			if err == nil {
-				m[f.name] = string(b)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", f.name, err))
+				continue
 			}
+			m[f.name] = string(b)
 		case v.Type() == durationType:
 			m[f.name] = time.Duration(v.Int()).String()
 		case v.Type() == fileModeType:
@@ -308,5 +337,5 @@ func Encode(ptr any) map[string]any {
 			m[f.name] = v.Interface()
 		}
 	}
-	return m
+	return m, errors.Join(errs...)
 }

@@ -1,0 +1,193 @@
+// Package netsink ships a logsink.Stream to a log collector (rsyslog,
+// syslog-ng, Fluent Bit, Vector, Logstash) over TCP, UDP or a Unix socket,
+// one framed message per entry, and dials again when the collector goes
+// away. An outage then behaves like a slow disk: the stream buffers, Block
+// waits, Drop counts, and no entry is torn.
+//
+//	s, err := netsink.Open(netsink.Config{
+//		Address: "logs.internal:6514",
+//		Framing: netsink.RFC5424,
+//		TLS:     true,
+//	}, logsink.WithPolicy(logsink.Drop))
+//	if err != nil {
+//		return err
+//	}
+//	defer s.Close() // flushes, then closes the connection
+//	logger := zap.New(logsink.NewCore(zapcore.NewJSONEncoder(encCfg), s, zap.InfoLevel))
+//
+// Importing the package also registers the zap sink scheme "net", so a
+// zap.Config can name a collector in its OutputPaths:
+//
+//	net://127.0.0.1:5140?proto=tcp&framing=octet&policy=drop
+//	net:///dev/log?proto=unixgram&framing=rfc3164
+//
+// # Framing
+//
+// A stream hands its destination whole entries, several at a time, as one
+// byte slice; [Conn] splits them at newlines. zap's encoders end every
+// entry with one (EncoderConfig.LineEnding, "\n" by default, "\r\n" also
+// works) and its JSON encoder escapes newlines inside values, so with the
+// JSON encoder one entry is one message. Two cases do not split as
+// written: bytes written without a trailing newline are joined to the next
+// entry in the same flush, and an entry that holds a newline (the console
+// encoder puts stack traces on lines of their own) becomes several
+// messages. Empty lines are skipped. Each entry, without its line ending,
+// is framed as [Config.Framing] says:
+//
+//   - [Lines]: the entry and a newline. For the tcp inputs of Fluent Bit,
+//     Vector and Logstash (JSON lines), and rsyslog.
+//   - [Octet]: RFC 6587 octet counting, "LEN SP ENTRY", which survives
+//     newlines in messages and lets the receiver drop a frame cut short.
+//     rsyslog's imtcp accepts it on the same port as newline framing.
+//   - [RFC5424]: "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID - ENTRY",
+//     octet counted on tcp and unix (RFC 5425 and RFC 6587).
+//   - [RFC3164]: "<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PROCID]: ENTRY", newline
+//     terminated on tcp and unix, for old relays.
+//
+// On udp and unixgram each entry is one datagram, without a length prefix
+// or newline, whatever the framing.
+//
+// The syslog TIMESTAMP is the time the message is framed, when the stream
+// flushes it, not the time it was logged: after an outage it can be late by
+// the outage. The entry keeps its own time field. RFC 3164 times are in the
+// clock's local time zone, with no year.
+//
+// # Severity
+//
+// The priority of a syslog message is [Config.Facility] times eight plus
+// the severity, which comes from the entry itself: the destination sees
+// only bytes, so it scans each entry for its level. In a JSON entry (one
+// that starts with '{') it takes the first "level":"..." member, under
+// [Config.LevelKey]; zap's JSON encoder writes the level before any field,
+// so with a LevelKey set that is the entry's level, and a "level" key in a
+// nested object is found only if the entry has none of its own. In other
+// entries it looks at the first three tab-separated fields, where zap's
+// console encoder puts the level. Names match in any case: debug 7, info 6,
+// warn 4, error 3, and dpanic, panic and fatal 2 (critical), as well as the
+// syslog names. Entries without a recognisable level get [Config.Severity].
+//
+// # Delivery
+//
+// Write hands frames to the kernel, and a write that returns without error
+// means the kernel has them, not that the collector does. What can happen
+// to an entry:
+//
+//   - It is in the stream's buffer while the collector is down: it waits,
+//     in order, and goes when a connection is up again. Under Block the
+//     buffer filling up makes writers wait; under Drop new entries are
+//     dropped and counted (Stats().Dropped, OnDrop).
+//   - It is the entry being written when the connection fails (the peer
+//     closed or reset it, or a write error): Write reports how many bytes
+//     of whole entries it wrote, the stream keeps the rest, and that entry
+//     is written again, whole, on the next connection. This is
+//     at-least-once for the entry in flight: if part of its frame had
+//     reached the collector, the collector saw a fragment at the end of
+//     the old connection. Octet-counted frames (octet, rfc5424 on a stream)
+//     let the collector discard it; with newline framing (lines, rfc3164) a
+//     collector that submits a last line without a newline (rsyslog does)
+//     records a truncated copy, followed by the whole entry. Stats().Resent
+//     counts these entries.
+//   - It was written whole to a connection that then failed: the kernel
+//     had accepted it, so it is not sent again, and if the collector never
+//     read it (it died with data in its socket buffer, or the network
+//     failed with data in flight) it is lost. This is the limit of plain
+//     TCP syslog: no sender can tell without acknowledgements from the
+//     collector (RELP has them; these framings do not). Before each write
+//     Conn checks whether the collector has closed the connection, so
+//     nothing is written into a connection known to be dead: a collector
+//     that goes away having read everything sent to it loses nothing, and
+//     one that goes away with unread data loses at most what its socket
+//     buffers held.
+//   - The stream is closed while the collector is still down: Close retries
+//     for the stream's close timeout (5s by default), then gives up and
+//     reports the bytes not written (Stats().LostBytes).
+//
+// Over udp, datagrams can be lost or reordered without anyone knowing: a
+// datagram write succeeds whether a collector listens or not. An entry
+// longer than [Config.MaxMessageSize] (65507 bytes by default on udp and
+// unixgram) is truncated to it, at a UTF-8 boundary, header included, and
+// counted in Stats().Truncated; a datagram the kernel still refuses as too
+// large (EMSGSIZE, say a unixgram socket with a smaller buffer) is dropped,
+// counted in Stats().Oversize and reported, and the entries after it go
+// on. On tcp and unix MaxMessageSize defaults to no limit; set it to the
+// collector's own limit (rsyslog truncates at 8KiB by default), because a
+// collector that splits long newline-framed messages makes the rest a
+// message of its own.
+//
+// # Connections
+//
+// Open and [NewConn] do not dial; the first flush does, with
+// [Config.DialTimeout]. When a connection is lost, the next Write (the
+// stream's next retry) dials again at once if the connection had delivered
+// entries. A failed dial, or a connection that failed before delivering
+// anything, makes the following dials wait: [Config.ReconnectMin] after the
+// first failure, doubling with each further one up to
+// [Config.ReconnectMax], minus a random part of up to half, so that many
+// clients of one collector do not all dial at the same moment. A Write
+// during the wait returns at once with a [*ConnError] whose cause is
+// [ErrNotConnected]; nothing waits inside Write, so the stream's Sync,
+// Flush and Close are never held up by a reconnect wait.
+//
+// The two layers compose: the stream retries a failing Write with its own
+// backoff (10ms doubling to 1s), keeping the unwritten entries buffered,
+// and each retry either waits out the Conn's reconnect delay (returning at
+// once) or dials. Every failure, waits included, is a ConnError that the
+// stream counts in its Stats().Errors and reports through OnError. A
+// ConnError does not unwrap to its cause, so a socket's EPIPE is never
+// mistaken for a pipe whose reader left for good; read the cause with
+// errors.As and ConnError.Err.
+//
+// Each write to the socket has [Config.WriteTimeout]. A collector that stops
+// reading backs up into the socket and then the stream's buffer, where the
+// policy decides. A write that times out keeps the connection: if it
+// stopped in the middle of a frame, the next Write finishes that frame on
+// the same connection before anything else, so the entry is neither torn
+// nor repeated. Over TLS a timed-out write leaves the connection unusable
+// (crypto/tls), so it counts as lost.
+//
+// # TLS
+//
+// With [Config.TLS] (tcp only), the Conn runs a TLS handshake over each
+// connection, within the dial timeout, verifying the collector's
+// certificate against [Config.CAFile] or the system roots, for
+// [Config.ServerName] or else the host in Address; [Config.CertFile] and
+// [Config.KeyFile] give a client certificate. Go callers can set
+// [Config.TLSConfig] instead.
+//
+// # Stats
+//
+// Open returns the stream; to read the connection's counters as well, make
+// the [Conn] yourself:
+//
+//	conn, err := netsink.NewConn(cfg)
+//	if err != nil {
+//		return err
+//	}
+//	s := logsink.New(conn, cfg.Options()...)
+//	expvar.Publish("collector", expvar.Func(func() any { return conn.Stats() }))
+//
+// [Stats] gives the state (idle, connected, backoff, closed), the time of
+// the next dial, and counts of connects, reconnects, disconnects, dial and
+// write errors, entries and bytes written, and entries resent, truncated
+// and refused as oversize. Streams opened through the "net" URL scheme do
+// not expose their Conn.
+//
+// # URLs
+//
+// The "net" scheme takes the address as the URL's host (net://host:port)
+// or, for unix sockets, its path (net:///run/collector.sock, proto unix by
+// default); every other [Config] setting, the stream settings included, is a
+// query parameter under its JSON name: proto, framing, facility, severity,
+// level_key, hostname, app_name, proc_id, msg_id, max_message_size,
+// dial_timeout, write_timeout, reconnect_min, reconnect_max, tls, ca_file,
+// cert_file, key_file, server_name, insecure_skip_verify, buffer_size,
+// high_water_mark, flush_interval, policy, block_timeout and close_timeout.
+// A bad or unknown parameter is an error that names it.
+//
+// # Goroutines
+//
+// A Conn starts no goroutine: it dials and writes on the goroutine that
+// calls Write, the stream's flusher. Close interrupts a dial or write in
+// progress; after the stream's Close returns, nothing of this package is
+// left running, also when the collector was down and a reconnect pending.
+package netsink

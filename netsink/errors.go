@@ -1,0 +1,73 @@
+package netsink
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"time"
+)
+
+var (
+	// ErrClosed is returned by Write after Close. It wraps fs.ErrClosed, so
+	// a stream treats it as a permanent failure. Test with errors.Is.
+	ErrClosed = fmt.Errorf("netsink: connection closed: %w", fs.ErrClosed)
+
+	// ErrNotConnected is the cause of the error Write returns while the
+	// connection is down and the next dial attempt is not yet due. Test with
+	// errors.Is.
+	ErrNotConnected = errors.New("netsink: not connected, waiting to reconnect")
+
+	// ErrPeerClosed is the cause of the error Write returns when it finds
+	// that the collector has closed the connection. Test with errors.Is.
+	ErrPeerClosed = errors.New("netsink: connection closed by the peer")
+)
+
+// A ConnError reports a failure to dial or to write: the stream in front of
+// the Conn counts it, reports it through its OnError hook, keeps the entries
+// not yet delivered and retries.
+//
+// ConnError does not unwrap to Err. A stream stops writing for good when
+// its destination returns EPIPE, EBADF or a closed-file error, which is
+// right for a pipe whose reader left but wrong for a socket, whose collector
+// may come back. Read the cause with errors.As and the Err field; errors.Is
+// matches ErrNotConnected and ErrPeerClosed.
+type ConnError struct {
+	// Op is "dial", "write" or "wait" (the connection is down and the next
+	// dial attempt is not due yet).
+	Op string
+	// Network and Address are the Conn's.
+	Network, Address string
+	// Err is the cause.
+	Err error
+	// Retry is the time until the next dial attempt: zero when the next
+	// Write dials at once, or when the connection is still up (a write that
+	// timed out continues on the same connection).
+	Retry time.Duration
+}
+
+// Error describes the failure, the address and when the next dial is due.
+func (e *ConnError) Error() string {
+	cause := e.Err
+	if oe, ok := cause.(*net.OpError); ok && oe.Op == e.Op && oe.Err != nil {
+		cause = oe.Err // its Op, network and address are ours
+	}
+	msg := fmt.Sprintf("netsink: %s %s %s: %v", e.Op, e.Network, e.Address, cause)
+	if e.Retry > 0 {
+		msg += fmt.Sprintf(" (next dial in %s)", e.Retry.Round(time.Millisecond))
+	}
+	return msg
+}
+
+// Is reports whether target is ErrNotConnected or ErrPeerClosed and the
+// cause is that error.
+func (e *ConnError) Is(target error) bool {
+	return (target == ErrNotConnected || target == ErrPeerClosed) && errors.Is(e.Err, target)
+}
+
+// Timeout reports whether the cause is a timeout: a dial or write that did
+// not finish in time.
+func (e *ConnError) Timeout() bool {
+	var ne net.Error
+	return errors.As(e.Err, &ne) && ne.Timeout()
+}

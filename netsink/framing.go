@@ -1,0 +1,237 @@
+package netsink
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.uber.org/zap/zapcore"
+)
+
+// Framing says how each entry is put on the wire. Its zero value means
+// Lines.
+type Framing string
+
+const (
+	// Lines sends each entry as one line ending in a newline: JSON lines,
+	// for the tcp inputs of Fluent Bit, Vector and Logstash, or rsyslog.
+	Lines Framing = "lines"
+	// Octet sends each entry with RFC 6587 octet counting: its length in
+	// decimal, a space, then the entry without its newline.
+	Octet Framing = "octet"
+	// RFC5424 sends each entry as the MSG of an RFC 5424 syslog message,
+	// with a header giving its priority, the time, host name, app name and
+	// process ID; octet counted (RFC 6587) on stream transports.
+	RFC5424 Framing = "rfc5424"
+	// RFC3164 sends each entry as the MSG of a BSD syslog message (RFC
+	// 3164), for old relays; newline delimited on stream transports.
+	RFC3164 Framing = "rfc3164"
+)
+
+var framings = []Framing{Lines, Octet, RFC5424, RFC3164}
+
+// facilities maps syslog facility names to their codes.
+var facilities = map[string]int{
+	"kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5,
+	"lpr": 6, "news": 7, "uucp": 8, "cron": 9, "authpriv": 10, "ftp": 11,
+	"local0": 16, "local1": 17, "local2": 18, "local3": 19,
+	"local4": 20, "local5": 21, "local6": 22, "local7": 23,
+}
+
+const facilityNames = "kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, local0 to local7"
+
+// severities maps level names, syslog's and zap's (and slog's, in any
+// case), to syslog severities.
+var severities = []struct {
+	name string
+	sev  int
+}{
+	{"debug", 7}, {"info", 6}, {"warn", 4}, {"error", 3},
+	{"dpanic", 2}, {"panic", 2}, {"fatal", 2},
+	{"trace", 7}, {"informational", 6}, {"notice", 5}, {"warning", 4}, {"err", 3},
+	{"crit", 2}, {"critical", 2}, {"alert", 1}, {"emerg", 0}, {"emergency", 0},
+}
+
+const severityNames = "emerg, alert, crit, err, warning, notice, info, debug, or a zap level"
+
+// severityOf returns the syslog severity a level name stands for.
+func severityOf(name []byte) (int, bool) {
+	for _, s := range severities {
+		if len(s.name) == len(name) && bytes.EqualFold([]byte(s.name), name) {
+			return s.sev, true
+		}
+	}
+	return 0, false
+}
+
+// A framer turns entries into frames. It is owned by one Conn and used
+// under its lock.
+type framer struct {
+	framing  Framing
+	stream   bool // frames are delimited (tcp, unix); a datagram is its own frame
+	max      int  // largest payload: the message without length prefix or newline; 0 for no limit
+	facility int
+	severity int    // for entries with no recognisable level
+	levelPat []byte // `"level":"`
+	clock    zapcore.Clock
+	static   []byte // rfc5424: " HOST APP PROCID MSGID - "; rfc3164: " HOST TAG[PID]: "
+	hdr      []byte // scratch
+}
+
+// appendFrame appends the frame of msg, an entry without its line ending,
+// to dst. It reports whether msg had to be truncated to the size limit.
+func (f *framer) appendFrame(dst, msg []byte) ([]byte, bool) {
+	hdr := f.header(msg)
+	truncated := false
+	if f.max > 0 && len(hdr)+len(msg) > f.max {
+		truncated = true
+		if len(hdr) >= f.max {
+			hdr, msg = hdr[:cut(hdr, f.max)], nil
+		} else {
+			msg = msg[:cut(msg, f.max-len(hdr))]
+		}
+	}
+	switch {
+	case !f.stream:
+	case f.framing == Octet || f.framing == RFC5424:
+		dst = strconv.AppendInt(dst, int64(len(hdr)+len(msg)), 10)
+		dst = append(dst, ' ')
+	}
+	dst = append(dst, hdr...)
+	dst = append(dst, msg...)
+	if f.stream && (f.framing == Lines || f.framing == RFC3164) {
+		dst = append(dst, '\n')
+	}
+	return dst, truncated
+}
+
+// header returns the syslog header for msg, or nil for Lines and Octet.
+func (f *framer) header(msg []byte) []byte {
+	if f.framing != RFC5424 && f.framing != RFC3164 {
+		return nil
+	}
+	h := append(f.hdr[:0], '<')
+	h = strconv.AppendInt(h, int64(f.facility*8+f.severityOf(msg)), 10)
+	h = append(h, '>')
+	now := f.clock.Now()
+	if f.framing == RFC5424 {
+		h = append(h, '1', ' ')
+		h = now.AppendFormat(h, "2006-01-02T15:04:05.000000Z07:00")
+	} else {
+		h = now.AppendFormat(h, time.Stamp)
+	}
+	h = append(h, f.static...)
+	f.hdr = h
+	return h
+}
+
+// severityOf finds the entry's level: the first "level":"..." in a JSON
+// entry (zap's JSON encoder, with the configured key), or the first of the
+// leading tab-separated fields that names a level (zap's console encoder).
+// Entries without one get the default severity.
+func (f *framer) severityOf(msg []byte) int {
+	if len(msg) > 0 && msg[0] == '{' {
+		if i := bytes.Index(msg, f.levelPat); i >= 0 {
+			rest := msg[i+len(f.levelPat):]
+			if j := bytes.IndexByte(rest, '"'); j > 0 {
+				if sev, ok := severityOf(rest[:j]); ok {
+					return sev
+				}
+			}
+		}
+		return f.severity
+	}
+	rest := msg
+	for range 3 {
+		field := rest
+		i := bytes.IndexByte(rest, '\t')
+		if i >= 0 {
+			field, rest = rest[:i], rest[i+1:]
+		}
+		if len(field) <= len("informational") {
+			if sev, ok := severityOf(field); ok {
+				return sev
+			}
+		}
+		if i < 0 {
+			break
+		}
+	}
+	return f.severity
+}
+
+// cut returns the largest n <= max at which b can be cut without splitting
+// a UTF-8 sequence; bytes that are not UTF-8 are cut at max.
+func cut(b []byte, max int) int {
+	if max >= len(b) {
+		return len(b)
+	}
+	for n := max; n > 0 && n > max-utf8.UTFMax; n-- {
+		if utf8.RuneStart(b[n]) {
+			return n
+		}
+	}
+	return max
+}
+
+// syslogField checks an RFC 5424 header field: printable US-ASCII without
+// spaces, at most max bytes.
+func syslogField(s string, max int) string {
+	switch {
+	case s == "":
+		return "must not be empty"
+	case len(s) > max:
+		return "longer than " + strconv.Itoa(max) + " bytes"
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 33 || s[i] > 126 {
+			return "not printable ASCII without spaces"
+		}
+	}
+	return ""
+}
+
+// sanitize makes s a valid syslog header field, for the defaults taken from
+// the host: invalid bytes become '_', and it is cut to max bytes.
+func sanitize(s string, max int) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c < 33 || c > 126 {
+			b[i] = '_'
+		}
+	}
+	if len(b) > max {
+		b = b[:max]
+	}
+	if len(b) == 0 {
+		return "-"
+	}
+	return string(b)
+}
+
+// Lengths RFC 5424 allows for its header fields.
+const (
+	maxHostname = 255
+	maxAppName  = 48
+	maxProcID   = 128
+	maxMsgID    = 32
+)
+
+func isFraming(f Framing) bool {
+	for _, x := range framings {
+		if f == x {
+			return true
+		}
+	}
+	return false
+}
+
+func framingNames() string {
+	names := make([]string, len(framings))
+	for i, f := range framings {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,157 @@
+package netsink
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/streamsink/streamsink/internal/sinktest"
+)
+
+var frameTime = time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
+
+func testFramer(framing Framing, stream bool, max int) *framer {
+	f := &framer{
+		framing:  framing,
+		stream:   stream,
+		max:      max,
+		facility: 16, // local0
+		severity: 6,
+		levelPat: []byte(`"level":"`),
+		clock:    sinktest.NewMockClock(frameTime),
+	}
+	switch framing {
+	case RFC5424:
+		f.static = []byte(" host app 42 - - ")
+	case RFC3164:
+		f.static = []byte(" host app[42]: ")
+	}
+	return f
+}
+
+func TestAppendFrame(t *testing.T) {
+	const entry = `{"level":"warn","msg":"hi"}`
+	tests := []struct {
+		desc    string
+		framing Framing
+		stream  bool
+		max     int
+		give    string
+		want    string
+		trunc   bool
+	}{
+		{desc: "lines", framing: Lines, stream: true, give: entry, want: entry + "\n"},
+		{desc: "lines datagram", framing: Lines, give: entry, want: entry},
+		{desc: "octet", framing: Octet, stream: true, give: entry, want: "27 " + entry},
+		{desc: "octet datagram", framing: Octet, give: entry, want: entry},
+		{
+			desc: "rfc5424", framing: RFC5424, stream: true, give: entry,
+			want: "78 <132>1 2024-05-06T07:08:09.123456Z host app 42 - - " + entry,
+		},
+		{
+			desc: "rfc5424 datagram", framing: RFC5424, give: entry,
+			want: "<132>1 2024-05-06T07:08:09.123456Z host app 42 - - " + entry,
+		},
+		{desc: "rfc3164", framing: RFC3164, stream: true, give: entry, want: "<132>May  6 07:08:09 host app[42]: " + entry + "\n"},
+		{desc: "rfc3164 datagram", framing: RFC3164, give: entry, want: "<132>May  6 07:08:09 host app[42]: " + entry},
+		{desc: "lines truncated", framing: Lines, stream: true, max: 5, give: "abcdefgh", want: "abcde\n", trunc: true},
+		{desc: "lines at the limit", framing: Lines, stream: true, max: 8, give: "abcdefgh", want: "abcdefgh\n"},
+		{desc: "octet truncated", framing: Octet, stream: true, max: 5, give: "abcdefgh", want: "5 abcde", trunc: true},
+		{desc: "truncated at a rune", framing: Octet, stream: true, max: 5, give: "abcdé", want: "4 abcd", trunc: true},
+		{desc: "datagram truncated", framing: Lines, max: 3, give: "€uro", want: "€", trunc: true},
+		{
+			desc: "rfc5424 truncated keeps the header", framing: RFC5424, max: 53,
+			give: entry, want: "<132>1 2024-05-06T07:08:09.123456Z host app 42 - - {\"", trunc: true,
+		},
+		{desc: "header past the limit", framing: RFC3164, max: 10, give: entry, want: "<132>May  ", trunc: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			f := testFramer(tt.framing, tt.stream, tt.max)
+			got, trunc := f.appendFrame([]byte("prefix:"), []byte(tt.give))
+			assert.Equal(t, "prefix:"+tt.want, string(got), "frame appended")
+			assert.Equal(t, tt.trunc, trunc, "truncated")
+		})
+	}
+}
+
+func TestSeverityOf(t *testing.T) {
+	tests := []struct {
+		give string
+		want int
+	}{
+		{give: `{"level":"debug","msg":"x"}`, want: 7},
+		{give: `{"level":"info","msg":"x"}`, want: 6},
+		{give: `{"ts":1.5,"level":"warn","msg":"x"}`, want: 4},
+		{give: `{"level":"error"}`, want: 3},
+		{give: `{"level":"dpanic"}`, want: 2},
+		{give: `{"level":"panic"}`, want: 2},
+		{give: `{"level":"fatal"}`, want: 2},
+		{give: `{"level":"WARN"}`, want: 4},   // zap's capital encoder, slog
+		{give: `{"level":"notice"}`, want: 5}, // syslog names too
+		{give: `{"msg":"no level"}`, want: 6},
+		{give: `{"level":"chatty"}`, want: 6},
+		{give: `{"level":"info`, want: 6},
+		{give: `{"msg":"quoted \"level\":\"error\" is not a key","level":"debug"}`, want: 7},
+		{give: "2024-05-06T07:08:09.000Z\tERROR\tboom", want: 3}, // console encoder
+		{give: "WARN\tno time", want: 4},
+		{give: "2024-05-06\tsvc\tmain.go:1\tINFO\tfourth field", want: 6},
+		{give: "plain text", want: 6},
+		{give: "", want: 6},
+	}
+	f := testFramer(RFC5424, true, 0)
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, f.severityOf([]byte(tt.give)), "severity of %q", tt.give)
+	}
+	f.levelPat = []byte(`"lvl":"`)
+	assert.Equal(t, 3, f.severityOf([]byte(`{"lvl":"error","level":"info"}`)), "a custom level key")
+}
+
+func TestCut(t *testing.T) {
+	tests := []struct {
+		give string
+		max  int
+		want string
+	}{
+		{give: "abc", max: 5, want: "abc"},
+		{give: "abc", max: 3, want: "abc"},
+		{give: "abc", max: 2, want: "ab"},
+		{give: "aé", max: 2, want: "a"},
+		{give: "a€", max: 3, want: "a"},
+		{give: "a𝄞b", max: 4, want: "a"},
+		{give: "a𝄞b", max: 5, want: "a𝄞"},
+		{give: "\xff\xff\xff\xff\xff", max: 2, want: "\xff\xff"},
+		{give: strings.Repeat("\x80", 8), max: 6, want: strings.Repeat("\x80", 6)},
+	}
+	for _, tt := range tests {
+		b := []byte(tt.give)
+		assert.Equal(t, tt.want, string(b[:cut(b, tt.max)]), "cut(%q, %d)", tt.give, tt.max)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	c := &Conn{backoffMin: 100 * time.Millisecond, backoffMax: time.Second}
+	tests := []struct {
+		give int // consecutive failures
+		want time.Duration
+	}{
+		{give: 1, want: 100 * time.Millisecond},
+		{give: 2, want: 200 * time.Millisecond},
+		{give: 3, want: 400 * time.Millisecond},
+		{give: 4, want: 800 * time.Millisecond},
+		{give: 5, want: time.Second},
+		{give: 60, want: time.Second},
+		{give: 1 << 30, want: time.Second},
+	}
+	for _, tt := range tests {
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			d := c.backoff(tt.give)
+			seen[d] = true
+			assert.True(t, d >= tt.want/2 && d <= tt.want, "backoff(%d) = %s, want within [%s, %s]", tt.give, d, tt.want/2, tt.want)
+		}
+		assert.Greater(t, len(seen), 1, "backoff(%d) is jittered", tt.give)
+	}
+}

@@ -1,0 +1,110 @@
+package netsink_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"gopkg.in/yaml.v3"
+
+	"github.com/streamsink/streamsink/logsink"
+	"github.com/streamsink/streamsink/netsink"
+)
+
+var testEncoderConfig = zapcore.EncoderConfig{
+	MessageKey:  "msg",
+	LevelKey:    "level",
+	EncodeLevel: zapcore.LowercaseLevelEncoder,
+}
+
+func TestZapBuildURL(t *testing.T) {
+	col := newCollector(t, "tcp")
+	cfg := zap.Config{
+		Level:            zap.NewAtomicLevelAt(zapcore.DebugLevel),
+		Encoding:         "json",
+		EncoderConfig:    testEncoderConfig,
+		OutputPaths:      []string{"net://" + col.addr() + "?framing=rfc5424&facility=local3&hostname=web-1&app_name=api&proc_id=7&policy=drop"},
+		ErrorOutputPaths: []string{"stderr"},
+	}
+	logger, closeAll, err := logsink.Build(cfg)
+	require.NoError(t, err, "Build")
+	logger.Debug("d")
+	logger.Info("i", zap.Int("n", 1))
+	logger.Warn("w")
+	logger.Error("e")
+	require.NoError(t, closeAll(), "close")
+	col.waitEOF(1)
+
+	frames := octetFrames(t, col.all())
+	var got []string
+	for _, f := range frames {
+		parts := strings.SplitN(f, " ", 8)
+		require.Len(t, parts, 8, "RFC 5424 message %q", f)
+		got = append(got, parts[0]+" "+strings.Join(parts[2:], " ")) // without the timestamp
+	}
+	// local3 is 19: PRI = 19*8 + severity.
+	assert.Equal(t, []string{
+		`<159>1 web-1 api 7 - - {"level":"debug","msg":"d"}`,
+		`<158>1 web-1 api 7 - - {"level":"info","msg":"i","n":1}`,
+		`<156>1 web-1 api 7 - - {"level":"warn","msg":"w"}`,
+		`<155>1 web-1 api 7 - - {"level":"error","msg":"e"}`,
+	}, got, "severity from each entry's level")
+}
+
+func TestZapBuildURLError(t *testing.T) {
+	cfg := zap.Config{
+		Level:         zap.NewAtomicLevelAt(zapcore.InfoLevel),
+		Encoding:      "json",
+		EncoderConfig: testEncoderConfig,
+		OutputPaths:   []string{"net://127.0.0.1:5140?facility=local9"},
+	}
+	_, _, err := logsink.Build(cfg)
+	assert.ErrorContains(t, err, `facility="local9"`, "the error names the parameter")
+}
+
+func TestZapConsoleSeverity(t *testing.T) {
+	// The console encoder's level is a tab-separated field.
+	col := newCollector(t, "tcp")
+	s, err := netsink.Open(netsink.Config{Address: col.addr(), Framing: netsink.RFC3164, Hostname: "h", AppName: "a", ProcID: "1"})
+	require.NoError(t, err, "Open")
+	enc := zapcore.NewConsoleEncoder(zapcore.EncoderConfig{MessageKey: "M", LevelKey: "L", TimeKey: "T",
+		EncodeLevel: zapcore.CapitalLevelEncoder, EncodeTime: zapcore.ISO8601TimeEncoder})
+	logger := zap.New(logsink.NewCore(enc, s, zapcore.InfoLevel))
+	logger.Warn("careful")
+	require.NoError(t, s.Close(), "Close")
+	col.waitEOF(1)
+	got := lines(col.all())
+	require.Len(t, got, 1, "one message")
+	assert.True(t, strings.HasPrefix(got[0], "<12>"), "user.warning: %q", got[0])
+	assert.True(t, strings.HasSuffix(got[0], "\tWARN\tcareful"), "the console entry is the MSG: %q", got[0])
+}
+
+// TestZapYAMLConfig is the README's zap config, shipping to a collector.
+func TestZapYAMLConfig(t *testing.T) {
+	col := newCollector(t, "tcp")
+	doc := `
+zap:
+  level: info
+  encoding: json
+  outputPaths:
+    - "net://COLLECTOR?framing=octet&policy=drop&buffer_size=4MiB&max_message_size=8KiB&reconnect_max=30s"
+  errorOutputPaths: [stderr]
+  encoderConfig:
+    messageKey: msg
+    levelKey: level
+    levelEncoder: lowercase
+`
+	var cfg struct {
+		Zap zap.Config `yaml:"zap"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(strings.Replace(doc, "COLLECTOR", col.addr(), 1)), &cfg), "decode")
+	logger, closeLogs, err := logsink.Build(cfg.Zap)
+	require.NoError(t, err, "Build")
+	logger.Info("shipped", zap.Int("n", 1))
+	require.NoError(t, closeLogs(), "close")
+	col.waitEOF(1)
+	assert.Equal(t, []string{`{"level":"info","msg":"shipped","n":1}`}, octetFrames(t, col.all()), "received")
+}

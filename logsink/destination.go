@@ -33,3 +33,14 @@ type TimeRotator interface {
 	// time for none.
 	NextRotation(now time.Time) time.Time
 }
+
+// An EntryWriter is a destination that frames each entry on its own, such as
+// a network connection sending one syslog message per entry. The flusher
+// calls WriteEntries instead of Write, with the end offset in p of each
+// entry, so entries are known exactly rather than guessed from newlines.
+// WriteEntries returns the bytes of p it took; the stream keeps the rest,
+// with its entry ends, for the next call. A destination that is also a
+// SizeRotator gets Write instead.
+type EntryWriter interface {
+	WriteEntries(p []byte, ends []int) (n int, err error)
+}

@@ -224,9 +224,13 @@ func (s *Stream) writePending() error {
 	return err
 }
 
-// writeEntries writes p to the destination. For a SizeRotator it rotates
-// between entries whenever the next entry would take the file past its limit.
+// writeEntries writes p to the destination: through WriteEntries for an
+// EntryWriter, and for a SizeRotator rotating between entries whenever the
+// next entry would take the file past its limit.
 func (s *Stream) writeEntries(p []byte, ends []int) (int, error) {
+	if s.entryW != nil && s.sizer == nil {
+		return s.entryW.WriteEntries(p, ends)
+	}
 	if s.sizer == nil || len(ends) == 0 {
 		return s.dst.Write(p)
 	}

@@ -27,13 +27,15 @@ type Stream struct {
 	dst     io.Writer
 	syncer  interface{ Sync() error }
 	sizer   SizeRotator
+	entryW  EntryWriter
+	track   bool // keep entry ends: the destination is a SizeRotator or an EntryWriter
 	timeRot TimeRotator
 	opts    options
 	stats   counters
 
 	mu        sync.Mutex
 	active    []byte        // entries accepted and not yet taken by the flusher
-	ends      []int         // end offset of each entry in active, kept only for a SizeRotator
+	ends      []int         // end offset of each entry in active, kept only if track is set
 	buffered  int           // bytes accepted and not yet written: active plus the flusher's rest
 	kicked    bool          // a wake-up for the flusher is pending
 	needDrain bool          // buffered reached the high-water mark since the last drain
@@ -98,6 +100,8 @@ func New(dst io.Writer, opts ...Option) *Stream {
 	}
 	s.syncer, _ = dst.(interface{ Sync() error })
 	s.sizer, _ = dst.(SizeRotator)
+	s.entryW, _ = dst.(EntryWriter)
+	s.track = s.sizer != nil || s.entryW != nil
 	s.timeRot, _ = dst.(TimeRotator)
 	go s.run()
 	return s
@@ -168,7 +172,7 @@ func (s *Stream) put(pre, p []byte, block bool, timeout time.Duration) (bool, er
 // appendLocked adds p to the active buffer as one entry.
 func (s *Stream) appendLocked(p []byte) {
 	s.active = append(s.active, p...)
-	if s.sizer != nil {
+	if s.track {
 		s.ends = append(s.ends, len(s.active))
 	}
 	s.buffered += len(p)

@@ -8,12 +8,15 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/streamsink/streamsink/logsink"
 )
 
 // chunkSize is how many bytes of frames Conn gathers into one write on a
@@ -24,8 +27,8 @@ const chunkSize = 64 << 10
 // collector over tcp, udp, unix or unixgram, each entry framed on its own,
 // and that dials again when the connection is lost. It starts no goroutine.
 //
-// Write takes entries separated by newlines, as a stream hands them over,
-// and returns the number of bytes of whole entries it delivered to the
+// WriteEntries takes entries with their ends, as a stream hands them over
+// (Write takes entries separated by newlines), and returns the number of bytes of whole entries it delivered to the
 // connection; on failure it returns a *ConnError for the stream to report
 // and retry. See the package documentation for the guarantees.
 //
@@ -59,7 +62,10 @@ type Conn struct {
 	partial   partial // a frame a timed-out write left half written on nc
 	wire      []byte
 	spans     []span
+	ends      []int // the entry ends WriteEntries was given, during the call
 }
+
+var _ logsink.EntryWriter = (*Conn)(nil)
 
 type liveConn struct{ net.Conn }
 
@@ -140,10 +146,18 @@ func NewConn(cfg Config) (*Conn, error) {
 // Write. If there is no connection it dials first, unless the next dial is
 // not due yet. Errors are *ConnError, except ErrClosed after Close.
 func (c *Conn) Write(p []byte) (int, error) {
+	return c.WriteEntries(p, nil)
+}
+
+// WriteEntries is Write with the end offset in p of each entry, for
+// logsink.EntryWriter: entries are split where ends says, not at newlines.
+func (c *Conn) WriteEntries(p []byte, ends []int) (int, error) {
 	c.busy.Add(1)
 	defer c.busy.Add(-1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.ends = ends
+	defer func() { c.ends = nil }()
 	if c.closing.Load() {
 		return 0, ErrClosed
 	}
@@ -187,7 +201,7 @@ func (c *Conn) writeStream(p []byte) (int, error) {
 	for done < len(p) {
 		c.wire, c.spans = c.wire[:0], c.spans[:0]
 		for i := done; i < len(p) && len(c.wire) < chunkSize; {
-			e := entryEnd(p, i)
+			e := c.entryEnd(p, i)
 			if msg := trimEntry(p[i:e]); len(msg) > 0 {
 				var truncated bool
 				c.wire, truncated = c.f.appendFrame(c.wire, msg)
@@ -235,7 +249,7 @@ func (c *Conn) writeDatagrams(p []byte) (int, error) {
 	done := 0
 	var oversize error
 	for done < len(p) {
-		e := entryEnd(p, done)
+		e := c.entryEnd(p, done)
 		msg := trimEntry(p[done:e])
 		if len(msg) == 0 {
 			done = e
@@ -478,9 +492,15 @@ func (c *Conn) String() string {
 	return "netsink.Conn(" + c.network + " " + c.address + ", " + string(c.f.framing) + ")"
 }
 
-// entryEnd returns the end of the entry that starts at p[i]: just past the
-// next newline, or len(p).
-func entryEnd(p []byte, i int) int {
+// entryEnd returns the end of the entry that starts at p[i]: the next end
+// WriteEntries was given, or else just past the next newline, or len(p).
+func (c *Conn) entryEnd(p []byte, i int) int {
+	if c.ends != nil {
+		if k := sort.SearchInts(c.ends, i+1); k < len(c.ends) {
+			return c.ends[k]
+		}
+		return len(p)
+	}
 	if j := bytes.IndexByte(p[i:], '\n'); j >= 0 {
 		return i + j + 1
 	}

@@ -99,6 +99,23 @@ func TestConnFramings(t *testing.T) {
 	}
 }
 
+// Through a stream, one Write is one message: the stream hands the Conn
+// each entry's end (logsink.EntryWriter), so an entry with inner newlines
+// or without a trailing newline stays whole.
+func TestStreamEntriesAreMessages(t *testing.T) {
+	col := newCollector(t, "tcp")
+	conn, err := netsink.NewConn(netsink.Config{Address: col.addr(), Framing: netsink.Octet})
+	require.NoError(t, err, "NewConn")
+	s := logsink.New(conn)
+	for _, p := range []string{"panic: boom\ngoroutine 1\n", "no newline", "", "last\n"} {
+		_, err := s.Write([]byte(p))
+		require.NoError(t, err, "Write")
+	}
+	require.NoError(t, s.Close(), "Close")
+	col.waitEOF(1)
+	assert.Equal(t, "23 panic: boom\ngoroutine 110 no newline4 last", string(col.all()), "frames")
+}
+
 func TestConnEntryBoundaries(t *testing.T) {
 	col := newCollector(t, "tcp")
 	conn, err := netsink.NewConn(netsink.Config{Address: col.addr(), Framing: netsink.Octet})

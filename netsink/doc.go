@@ -23,15 +23,15 @@
 //
 // # Framing
 //
-// A stream hands its destination whole entries, several at a time, as one
-// byte slice; [Conn] splits them at newlines. zap's encoders end every
-// entry with one (EncoderConfig.LineEnding, "\n" by default, "\r\n" also
-// works) and its JSON encoder escapes newlines inside values, so with the
-// JSON encoder one entry is one message. Two cases do not split as
-// written: bytes written without a trailing newline are joined to the next
-// entry in the same flush, and an entry that holds a newline (the console
-// encoder puts stack traces on lines of their own) becomes several
-// messages. Empty lines are skipped. Each entry, without its line ending,
+// A stream hands [Conn] whole entries, several at a time, with the end of
+// each ([logsink.EntryWriter]), so one Write call on the stream, one zap
+// entry, is one message, whatever bytes it holds. Used on its own through
+// Write, a Conn splits at newlines instead. An entry's line ending ("\n" or
+// "\r\n", zap's EncoderConfig.LineEnding) is not part of the message; an
+// entry that holds other newlines (the console encoder puts stack traces on
+// lines of their own) stays one message with octet counting, while the
+// newline-framed framings (lines, rfc3164) show the collector those lines.
+// Empty entries are skipped. Each entry, without its line ending,
 // is framed as [Config.Framing] says:
 //
 //   - [Lines]: the entry and a newline. For the tcp inputs of Fluent Bit,

@@ -33,7 +33,9 @@
 //
 // When the destination fails, the unwritten bytes stay buffered, the error
 // is counted and reported through OnError, and the flusher retries with
-// capped exponential backoff; the buffer fills and the policy decides. The
+// capped exponential backoff (an error with a RetryAfter() time.Duration
+// method, such as a connection waiting to redial, can ask for a longer
+// wait); the buffer fills and the policy decides. The
 // next Sync returns the error. Errors that cannot heal (EPIPE, EBADF, a
 // closed file) stop the retries: OnError fires once and later entries are
 // dropped and counted. Close waits a bounded time for the final flush and

@@ -28,7 +28,7 @@ func (s *Stream) run() {
 		s.notify()
 		if err != nil {
 			if !isPermanent(err) {
-				s.scheduleRetry(&retry)
+				s.scheduleRetry(&retry, err)
 			}
 			return
 		}
@@ -96,9 +96,20 @@ func (t *timer) stop() {
 	t.t, t.c = nil, nil
 }
 
-func (s *Stream) scheduleRetry(retry *timer) {
+func (s *Stream) scheduleRetry(retry *timer, err error) {
+	retry.start(s.opts.clock, s.retryDelay(err))
+}
+
+// retryDelay returns how long to wait before retrying after err: the
+// backoff, doubled on every failure, or longer if the error says so with a
+// RetryAfter() time.Duration method (a connection waiting to redial).
+func (s *Stream) retryDelay(err error) time.Duration {
 	s.backoff = min(max(2*s.backoff, minBackoff), maxBackoff)
-	retry.start(s.opts.clock, s.backoff)
+	var hint interface{ RetryAfter() time.Duration }
+	if errors.As(err, &hint) {
+		return max(s.backoff, hint.RetryAfter())
+	}
+	return s.backoff
 }
 
 func (s *Stream) scheduleRotation(rot *timer) {
@@ -125,7 +136,7 @@ func (s *Stream) handle(kind requestKind, retry *timer) error {
 	}
 	err := s.flush()
 	if err != nil && !isPermanent(err) {
-		s.scheduleRetry(retry)
+		s.scheduleRetry(retry, err)
 	}
 	switch {
 	case kind == reqFlush:
@@ -303,10 +314,11 @@ func (s *Stream) end() error {
 		if err = s.flush(); err == nil || isPermanent(err) {
 			break
 		}
-		if !s.opts.clock.Now().Before(deadline) {
+		now := s.opts.clock.Now()
+		if !now.Before(deadline) {
 			break
 		}
-		s.scheduleRetry(&retry)
+		retry.start(s.opts.clock, min(s.retryDelay(err), deadline.Sub(now)))
 		<-retry.c
 	}
 

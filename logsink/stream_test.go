@@ -595,3 +595,25 @@ func TestWriteAllocs(t *testing.T) {
 // runtimeYield lets other goroutines run while a test spins on a mock
 // clock or a counter; it is not a sleep.
 func runtimeYield() { runtime.Gosched() }
+
+// retryLater is a destination error that names the earliest useful retry.
+type retryLater struct{ d time.Duration }
+
+func (e retryLater) Error() string             { return "not yet" }
+func (e retryLater) RetryAfter() time.Duration { return e.d }
+
+func TestRetryAfterHint(t *testing.T) {
+	s, w, clk := newStream(t)
+	w.FailWrites(retryLater{d: 5 * time.Second}, 0)
+	_, err := s.Write([]byte("later\n"))
+	require.NoError(t, err)
+	tickers := clk.Tickers()
+	require.Error(t, s.Flush(), "the first try")
+	clk.WaitTickers(tickers + 1)
+	periods := clk.Periods()
+	assert.Equal(t, 5*time.Second, periods[len(periods)-1], "the retry waits as long as the error says, not the 10ms backoff")
+
+	w.FailWrites(nil, 0)
+	require.NoError(t, s.Close())
+	assert.Equal(t, "later\n", w.String())
+}

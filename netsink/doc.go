@@ -130,8 +130,10 @@
 //
 // The two layers compose: the stream retries a failing Write with its own
 // backoff (10ms doubling to 1s), keeping the unwritten entries buffered,
-// and each retry either waits out the Conn's reconnect delay (returning at
-// once) or dials. Every failure, waits included, is a ConnError that the
+// and a ConnError's RetryAfter tells it to wait at least until the next
+// dial is due, so background retries land on the Conn's schedule; only a
+// Sync or Flush during the wait meets ErrNotConnected. Every failure, waits
+// included, is a ConnError that the
 // stream counts in its Stats().Errors and reports through OnError. A
 // ConnError does not unwrap to its cause, so a socket's EPIPE is never
 // mistaken for a pipe whose reader left for good; read the cause with

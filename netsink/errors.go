@@ -65,6 +65,11 @@ func (e *ConnError) Is(target error) bool {
 	return (target == ErrNotConnected || target == ErrPeerClosed) && errors.Is(e.Err, target)
 }
 
+// RetryAfter returns Retry: a stream in front of the Conn waits at least
+// that long before it writes again, so it does not call Write while the
+// Conn would only answer that it is waiting to redial.
+func (e *ConnError) RetryAfter() time.Duration { return e.Retry }
+
 // Timeout reports whether the cause is a timeout: a dial or write that did
 // not finish in time.
 func (e *ConnError) Timeout() bool {

@@ -87,3 +87,14 @@ func (c *MockClock) Tickers() int {
 	defer c.mu.Unlock()
 	return c.made
 }
+
+// Periods returns the period of every ticker made so far, in order.
+func (c *MockClock) Periods() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]time.Duration, len(c.tickers))
+	for i, t := range c.tickers {
+		out[i] = t.d
+	}
+	return out
+}

@@ -388,11 +388,17 @@ func (s *Stream) failPermanently(err error) {
 	s.fail(err)
 }
 
-// freedLocked wakes writers waiting for room.
+// freedLocked wakes the first writer waiting for room.
 func (s *Stream) freedLocked() {
-	if s.room != nil {
-		close(s.room)
-		s.room = nil
+	if len(s.waiters) > 0 {
+		s.waiters[0].wakeLocked()
+	}
+}
+
+func (w *waiter) wakeLocked() {
+	if !w.woken {
+		w.woken = true
+		close(w.ready)
 	}
 }
 

@@ -70,7 +70,9 @@ func WithHighWaterMark(n int) Option {
 }
 
 // WithBufferSize sets the hard cap on buffered bytes; past it the policy
-// decides. Defaults to 1 MiB if unspecified or n <= 0.
+// decides. The stream allocates two buffers of this size when it is made
+// (one filled by writers, one being written), so that Write never grows a
+// buffer. Defaults to 1 MiB if unspecified or n <= 0.
 func WithBufferSize(n int) Option {
 	return optionFunc(func(o *options) {
 		if n > 0 {

@@ -12,9 +12,12 @@ type Policy int
 
 const (
 	// Block makes Write wait for room: nothing is lost, and a slow
-	// destination slows the caller. WithBlockTimeout bounds the wait.
+	// destination slows the caller. Waiting writers are served in the
+	// order they came. WithBlockTimeout bounds the wait.
 	Block Policy = iota
-	// Drop makes Write refuse an entry that does not fit, at once. The caller
+	// Drop makes Write refuse an entry that does not fit, or that would take
+	// room a waiting writer (WriteKeep, NewCore's warnings) is queued for,
+	// at once. The caller
 	// is never slowed; every dropped entry is counted in Stats and reported
 	// through OnDrop.
 	Drop

@@ -40,7 +40,7 @@ type Stream struct {
 	kicked    bool          // a wake-up for the flusher is pending
 	needDrain bool          // buffered reached the high-water mark since the last drain
 	drainCh   chan struct{} // closed at the next drain; made on demand by Drained
-	room      chan struct{} // closed when the flusher frees space; made on demand by blocked writers
+	waiters   []*waiter     // Block writers queued for room, first in line first
 	ended     bool
 	finished  bool
 	failed    error // permanent destination failure; later entries are dropped
@@ -94,7 +94,10 @@ func New(dst io.Writer, opts ...Option) *Stream {
 		closedCh: make(chan struct{}),
 	}
 	close(s.closedCh)
-	s.active = make([]byte, 0, s.opts.highWaterMark)
+	// Both buffers at full size up front: growing one inside Write would
+	// stall the writer for a copy of up to the whole buffer.
+	s.active = make([]byte, 0, s.opts.bufferSize)
+	s.pending = make([]byte, 0, s.opts.bufferSize)
 	if dst == nil {
 		s.failed = errNilDestination
 	}
@@ -146,7 +149,9 @@ func (s *Stream) put(pre, p []byte, block bool, timeout time.Duration) (bool, er
 		s.mu.Unlock()
 		return false, ErrClosed
 	}
-	if !s.fitsLocked(n) {
+	if len(s.waiters) > 0 || !s.fitsLocked(n) {
+		// Writers waiting for room go first, in order: a Drop write does
+		// not take the room they wait for, and a Block write queues.
 		if !block || !s.waitRoomLocked(n, timeout) {
 			ended := s.ended
 			s.dropLocked(len(p))
@@ -189,38 +194,65 @@ func (s *Stream) fitsLocked(n int) bool {
 	return s.buffered+n <= s.opts.bufferSize || (s.buffered == 0 && n > s.opts.bufferSize)
 }
 
-// waitRoomLocked waits until an entry of n bytes fits, the timeout (if > 0)
-// passes, the stream ends or the destination fails for good. It reports
-// whether the entry fits.
+// waitRoomLocked queues for room: it waits until this writer is first in
+// line and an entry of n bytes fits, the timeout (if > 0) passes, the
+// stream ends or the destination fails for good. It reports whether the
+// entry fits. Waiters are served in order, so a writer cannot lose the race
+// for freed room again and again.
 func (s *Stream) waitRoomLocked(n int, timeout time.Duration) bool {
+	w := &waiter{ready: make(chan struct{})}
+	s.waiters = append(s.waiters, w)
 	var deadline <-chan time.Time
-	for !s.fitsLocked(n) {
+	for {
 		if s.ended || s.failed != nil {
+			s.leaveLocked(w)
 			return false
+		}
+		if s.waiters[0] == w && s.fitsLocked(n) {
+			s.leaveLocked(w) // and let the next in line see if it fits too
+			return true
 		}
 		if timeout > 0 && deadline == nil {
 			t := s.opts.clock.NewTicker(timeout)
 			defer t.Stop()
 			deadline = t.C
 		}
-		if s.room == nil {
-			s.room = make(chan struct{})
-		}
-		room := s.room
 		s.wakeLocked()
+		ready := w.ready
 		s.mu.Unlock()
 		timedOut := false
 		select {
-		case <-room:
+		case <-ready:
 		case <-deadline:
 			timedOut = true
 		}
 		s.mu.Lock()
+		if w.woken {
+			w.woken, w.ready = false, make(chan struct{})
+		}
 		if timedOut {
-			return s.fitsLocked(n) && !s.ended
+			ok := s.waiters[0] == w && s.fitsLocked(n) && !s.ended
+			s.leaveLocked(w)
+			return ok
 		}
 	}
-	return !s.ended
+}
+
+// A waiter is a Block writer queued for room.
+type waiter struct {
+	ready chan struct{} // closed to wake it
+	woken bool
+}
+
+// leaveLocked takes w out of the queue and wakes the new head.
+func (s *Stream) leaveLocked(w *waiter) {
+	for i, x := range s.waiters {
+		if x == w {
+			s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
+			break
+		}
+	}
+	s.freedLocked()
 }
 
 func (s *Stream) dropLocked(n int) {
@@ -307,9 +339,8 @@ func (s *Stream) End(p []byte) error {
 		first = true
 		s.mu.Lock()
 		s.ended = true
-		if s.room != nil { // wake blocked writers: they now fail with ErrClosed
-			close(s.room)
-			s.room = nil
+		for _, w := range s.waiters { // wake blocked writers: they now fail with ErrClosed
+			w.wakeLocked()
 		}
 		s.mu.Unlock()
 		r := request{kind: reqEnd, reply: make(chan error, 1)}

@@ -617,3 +617,54 @@ func TestRetryAfterHint(t *testing.T) {
 	require.NoError(t, s.Close())
 	assert.Equal(t, "later\n", w.String())
 }
+
+// A writer waiting for room is served before later writers: under Drop, a
+// later entry that would fit is dropped rather than take the room a kept
+// entry waits for.
+func TestWaitersGoFirst(t *testing.T) {
+	s, w, _ := newStream(t, logsink.WithPolicy(logsink.Drop), logsink.WithBufferSize(20))
+	w.Hold()
+	_, err := s.Write([]byte("aaaaaaaaaaaaaa\n")) // 15 bytes
+	require.NoError(t, err)
+	kept := make(chan struct{})
+	go func() {
+		defer close(kept)
+		_, err := s.WriteKeep([]byte("bbbbbbbbb\n")) // 10 bytes: waits
+		assert.NoError(t, err)
+	}()
+	<-w.Entered() // the waiting writer woke the flusher, now stuck in the destination
+
+	_, err = s.Write([]byte("cc\n")) // 3 bytes would fit, but a writer waits
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), s.Stats().Dropped, "the later entry is dropped")
+	w.Release()
+	<-kept
+	require.NoError(t, s.Close())
+	assert.Equal(t, "aaaaaaaaaaaaaa\nbbbbbbbbb\n", w.String(), "the waiting entry got the room")
+}
+
+// Block writers queued for room are served in the order they queued.
+func TestBlockedWritersInOrder(t *testing.T) {
+	s, w, _ := newStream(t, logsink.WithBufferSize(10))
+	w.Hold()
+	_, err := s.Write([]byte("full-full\n"))
+	require.NoError(t, err)
+	<-w.Entered()
+	done := make(chan struct{})
+	for i := range 5 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			_, err := s.Write(fmt.Appendf(nil, "waiter-%d\n", i))
+			assert.NoError(t, err)
+		}()
+		for logsink.WaitersOf(s) < i+1 { // queued before the next one starts
+			runtimeYield()
+		}
+	}
+	w.Release()
+	for range 5 {
+		<-done
+	}
+	require.NoError(t, s.Close())
+	assert.Equal(t, "full-full\nwaiter-0\nwaiter-1\nwaiter-2\nwaiter-3\nwaiter-4\n", w.String(), "first come, first served")
+}

@@ -381,24 +381,17 @@ func (s *Stream) failPermanently(err error) {
 	lost := s.buffered
 	s.buffered = 0
 	s.active, s.ends = s.active[:0], s.ends[:0]
-	s.freedLocked()
+	s.wakeAllLocked()
 	s.mu.Unlock()
 	s.pending, s.pendEnds = s.pending[:0], s.pendEnds[:0]
 	s.stats.lostBytes.Add(uint64(lost))
 	s.fail(err)
 }
 
-// freedLocked wakes the first writer waiting for room.
+// freedLocked grants the freed room to writers waiting for it.
 func (s *Stream) freedLocked() {
 	if len(s.waiters) > 0 {
-		s.waiters[0].wakeLocked()
-	}
-}
-
-func (w *waiter) wakeLocked() {
-	if !w.woken {
-		w.woken = true
-		close(w.ready)
+		s.grantLocked()
 	}
 }
 

@@ -41,6 +41,7 @@ type Stream struct {
 	needDrain bool          // buffered reached the high-water mark since the last drain
 	drainCh   chan struct{} // closed at the next drain; made on demand by Drained
 	waiters   []*waiter     // Block writers queued for room, first in line first
+	reserved  int           // room granted to waiters that have not yet taken it
 	ended     bool
 	finished  bool
 	failed    error // permanent destination failure; later entries are dropped
@@ -169,6 +170,8 @@ func (s *Stream) put(pre, p []byte, block bool, timeout time.Duration) (bool, er
 	if s.buffered >= s.opts.highWaterMark {
 		s.needDrain = true
 		s.wakeLocked()
+	} else if len(s.waiters) > 0 {
+		s.wakeLocked() // writers still wait for room: flush what is here
 	}
 	s.mu.Unlock()
 	return true, nil
@@ -191,25 +194,32 @@ func (s *Stream) fitsLocked(n int) bool {
 	if s.failed != nil {
 		return false
 	}
-	return s.buffered+n <= s.opts.bufferSize || (s.buffered == 0 && n > s.opts.bufferSize)
+	used := s.buffered + s.reserved
+	return used+n <= s.opts.bufferSize || (used == 0 && n > s.opts.bufferSize)
 }
 
-// waitRoomLocked queues for room: it waits until this writer is first in
-// line and an entry of n bytes fits, the timeout (if > 0) passes, the
-// stream ends or the destination fails for good. It reports whether the
-// entry fits. Waiters are served in order, so a writer cannot lose the race
-// for freed room again and again.
+// waitRoomLocked queues for room: it waits until the flusher grants this
+// writer room for n bytes, the timeout (if > 0) passes, the stream ends or
+// the destination fails for good. It reports whether the room was granted.
+// Waiters are granted room in the order they came, as many at once as the
+// freed room holds, so a writer cannot lose the race for room again and
+// again.
 func (s *Stream) waitRoomLocked(n int, timeout time.Duration) bool {
-	w := &waiter{ready: make(chan struct{})}
+	w := &waiter{n: n, ready: make(chan struct{})}
 	s.waiters = append(s.waiters, w)
+	s.grantLocked()
 	var deadline <-chan time.Time
 	for {
 		if s.ended || s.failed != nil {
-			s.leaveLocked(w)
+			if w.granted {
+				s.reserved -= n
+			}
+			s.removeLocked(w)
 			return false
 		}
-		if s.waiters[0] == w && s.fitsLocked(n) {
-			s.leaveLocked(w) // and let the next in line see if it fits too
+		if w.granted {
+			s.reserved -= n
+			s.removeLocked(w)
 			return true
 		}
 		if timeout > 0 && deadline == nil {
@@ -227,32 +237,62 @@ func (s *Stream) waitRoomLocked(n int, timeout time.Duration) bool {
 			timedOut = true
 		}
 		s.mu.Lock()
-		if w.woken {
+		if w.woken && !w.granted {
 			w.woken, w.ready = false, make(chan struct{})
 		}
-		if timedOut {
-			ok := s.waiters[0] == w && s.fitsLocked(n) && !s.ended
-			s.leaveLocked(w)
-			return ok
+		if timedOut && !w.granted {
+			s.removeLocked(w)
+			s.grantLocked() // the next in line may fit where this one did not
+			return false
 		}
 	}
 }
 
 // A waiter is a Block writer queued for room.
 type waiter struct {
-	ready chan struct{} // closed to wake it
-	woken bool
+	n       int
+	ready   chan struct{} // closed to wake it
+	woken   bool
+	granted bool // room for n bytes is reserved for it
 }
 
-// leaveLocked takes w out of the queue and wakes the new head.
-func (s *Stream) leaveLocked(w *waiter) {
+func (w *waiter) wakeLocked() {
+	if !w.woken {
+		w.woken = true
+		close(w.ready)
+	}
+}
+
+// wakeAllLocked wakes every waiter, to find the stream ended or failed.
+func (s *Stream) wakeAllLocked() {
+	for _, w := range s.waiters {
+		w.wakeLocked()
+	}
+}
+
+func (s *Stream) removeLocked(w *waiter) {
 	for i, x := range s.waiters {
 		if x == w {
 			s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
-			break
+			return
 		}
 	}
-	s.freedLocked()
+}
+
+// grantLocked reserves room for the waiters at the head of the queue, in
+// order, as many as fit, and wakes them.
+func (s *Stream) grantLocked() {
+	for _, w := range s.waiters {
+		if w.granted {
+			continue
+		}
+		if !s.fitsLocked(w.n) {
+			return
+		}
+		w.granted = true
+		s.reserved += w.n
+		w.wakeLocked()
+	}
 }
 
 func (s *Stream) dropLocked(n int) {
@@ -339,9 +379,7 @@ func (s *Stream) End(p []byte) error {
 		first = true
 		s.mu.Lock()
 		s.ended = true
-		for _, w := range s.waiters { // wake blocked writers: they now fail with ErrClosed
-			w.wakeLocked()
-		}
+		s.wakeAllLocked() // blocked writers now fail with ErrClosed
 		s.mu.Unlock()
 		r := request{kind: reqEnd, reply: make(chan error, 1)}
 		s.reqs <- r

@@ -33,21 +33,22 @@ type Stream struct {
 	opts    options
 	stats   counters
 
-	mu        sync.Mutex
-	active    []byte        // entries accepted and not yet taken by the flusher
-	ends      []int         // end offset of each entry in active, kept only if track is set
-	buffered  int           // bytes accepted and not yet written: active plus the flusher's rest
-	kicked    bool          // a wake-up for the flusher is pending
-	needDrain bool          // buffered reached the high-water mark since the last drain
-	drainCh   chan struct{} // closed at the next drain; made on demand by Drained
-	waiters   []*waiter     // Block writers queued for room, first in line first
-	reserved  int           // room granted to waiters that have not yet taken it
-	ended     bool
-	finished  bool
-	failed    error // permanent destination failure; later entries are dropped
-	lastErr   error // the latest destination error since the last Sync
-	dropN     int   // entries dropped and not yet reported through OnDrop
-	dropBytes int
+	mu          sync.Mutex
+	active      []byte        // entries accepted and not yet taken by the flusher
+	ends        []int         // end offset of each entry in active, kept only if track is set
+	buffered    int           // bytes accepted and not yet written: active plus the flusher's rest
+	kicked      bool          // a wake-up for the flusher is pending
+	needDrain   bool          // buffered reached the high-water mark since the last drain
+	drainCh     chan struct{} // closed at the next drain; made on demand by Drained
+	waiters     []*waiter     // Block writers queued for room, first in line first
+	reserved    int           // room granted to waiters that have not yet taken it
+	freeWaiters []*waiter     // waiters to reuse
+	ended       bool
+	finished    bool
+	failed      error // permanent destination failure; later entries are dropped
+	lastErr     error // the latest destination error since the last Sync
+	dropN       int   // entries dropped and not yet reported through OnDrop
+	dropBytes   int
 
 	// Owned by the flusher goroutine.
 	pending  []byte // entries taken from active and not yet written
@@ -205,7 +206,8 @@ func (s *Stream) fitsLocked(n int) bool {
 // freed room holds, so a writer cannot lose the race for room again and
 // again.
 func (s *Stream) waitRoomLocked(n int, timeout time.Duration) bool {
-	w := &waiter{n: n, ready: make(chan struct{})}
+	w := s.newWaiterLocked(n)
+	defer s.freeWaiterLocked(w)
 	s.waiters = append(s.waiters, w)
 	s.grantLocked()
 	var deadline <-chan time.Time
@@ -228,18 +230,14 @@ func (s *Stream) waitRoomLocked(n int, timeout time.Duration) bool {
 			deadline = t.C
 		}
 		s.wakeLocked()
-		ready := w.ready
 		s.mu.Unlock()
 		timedOut := false
 		select {
-		case <-ready:
+		case <-w.ready:
 		case <-deadline:
 			timedOut = true
 		}
 		s.mu.Lock()
-		if w.woken && !w.granted {
-			w.woken, w.ready = false, make(chan struct{})
-		}
 		if timedOut && !w.granted {
 			s.removeLocked(w)
 			s.grantLocked() // the next in line may fit where this one did not
@@ -248,19 +246,39 @@ func (s *Stream) waitRoomLocked(n int, timeout time.Duration) bool {
 	}
 }
 
-// A waiter is a Block writer queued for room.
+// A waiter is a Block writer queued for room. Waiters are reused, so that
+// waiting for room allocates nothing once the stream has run a while.
 type waiter struct {
 	n       int
-	ready   chan struct{} // closed to wake it
-	woken   bool
-	granted bool // room for n bytes is reserved for it
+	ready   chan struct{} // capacity 1: a token wakes it
+	granted bool          // room for n bytes is reserved for it
 }
 
 func (w *waiter) wakeLocked() {
-	if !w.woken {
-		w.woken = true
-		close(w.ready)
+	select {
+	case w.ready <- struct{}{}:
+	default: // already woken
 	}
+}
+
+func (s *Stream) newWaiterLocked(n int) *waiter {
+	var w *waiter
+	if k := len(s.freeWaiters); k > 0 {
+		w, s.freeWaiters = s.freeWaiters[k-1], s.freeWaiters[:k-1]
+	} else {
+		w = &waiter{ready: make(chan struct{}, 1)}
+	}
+	w.n, w.granted = n, false
+	return w
+}
+
+// freeWaiterLocked keeps w for reuse, without a stale wake-up token.
+func (s *Stream) freeWaiterLocked(w *waiter) {
+	select {
+	case <-w.ready:
+	default:
+	}
+	s.freeWaiters = append(s.freeWaiters, w)
 }
 
 // wakeAllLocked wakes every waiter, to find the stream ended or failed.

@@ -135,7 +135,13 @@ func (s *Stream) handle(kind requestKind, retry *timer) error {
 		return failed
 	}
 	err := s.flush()
-	if err != nil && !isPermanent(err) {
+	switch {
+	case err == nil:
+		// The destination works again: background flushes resume now,
+		// not when a pending retry would have fired.
+		s.backoff = 0
+		retry.stop()
+	case !isPermanent(err):
 		s.scheduleRetry(retry, err)
 	}
 	switch {

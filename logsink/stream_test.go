@@ -668,3 +668,23 @@ func TestBlockedWritersInOrder(t *testing.T) {
 	require.NoError(t, s.Close())
 	assert.Equal(t, "full-full\nwaiter-0\nwaiter-1\nwaiter-2\nwaiter-3\nwaiter-4\n", w.String(), "first come, first served")
 }
+
+// A request that finds the destination working again ends the backoff:
+// background flushes resume at once instead of when the retry would fire.
+func TestRecoveryEndsBackoff(t *testing.T) {
+	s, w, _ := newStream(t, logsink.WithHighWaterMark(1))
+	w.FailWrites(retryLater{d: time.Hour}, 0)
+	_, err := s.Write([]byte("first\n"))
+	require.NoError(t, err)
+	require.Error(t, s.Flush(), "the failing try starts an hour-long wait")
+	w.FailWrites(nil, 0)
+	require.NoError(t, s.Flush(), "the destination works again")
+
+	w.Hold()
+	_, err = s.Write([]byte("second\n")) // past the mark: a background flush
+	require.NoError(t, err)
+	<-w.Entered() // without the fix, nothing writes for an hour of mock time
+	w.Release()
+	require.NoError(t, s.Close())
+	assert.Equal(t, "first\nsecond\n", w.String())
+}

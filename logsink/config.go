@@ -34,6 +34,9 @@ type Config struct {
 	// CloseTimeout bounds how long Close retries a failing destination.
 	// Defaults to 5s if unspecified.
 	CloseTimeout time.Duration `json:"close_timeout,omitempty" yaml:"close_timeout,omitempty"`
+	// KeepTimeout bounds how long a kept entry (WriteKeep, NewCore's
+	// warnings) waits for room under Drop. Defaults to 1s if unspecified.
+	KeepTimeout time.Duration `json:"keep_timeout,omitempty" yaml:"keep_timeout,omitempty"`
 }
 
 // Validate reports every bad value, each naming its setting.
@@ -49,6 +52,7 @@ func (c Config) Validate() error {
 	neg("flush_interval", int64(c.FlushInterval), c.FlushInterval.String())
 	neg("block_timeout", int64(c.BlockTimeout), c.BlockTimeout.String())
 	neg("close_timeout", int64(c.CloseTimeout), c.CloseTimeout.String())
+	neg("keep_timeout", int64(c.KeepTimeout), c.KeepTimeout.String())
 	if c.Policy != Block && c.Policy != Drop {
 		errs = append(errs, fmt.Errorf("logsink: policy=%d: unknown policy (want block or drop)", int(c.Policy)))
 	}
@@ -76,6 +80,9 @@ func (c Config) Options() []Option {
 	}
 	if c.CloseTimeout > 0 {
 		opts = append(opts, WithCloseTimeout(c.CloseTimeout))
+	}
+	if c.KeepTimeout > 0 {
+		opts = append(opts, WithKeepTimeout(c.KeepTimeout))
 	}
 	return opts
 }

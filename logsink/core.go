@@ -1,10 +1,8 @@
 package logsink
 
 import (
-	"sync"
-	"sync/atomic"
+	"time"
 
-	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -48,12 +46,12 @@ func NewCore(enc zapcore.Encoder, s *Stream, enab zapcore.LevelEnabler, opts ...
 			opt.apply(&o)
 		}
 	}
+	s.setSummaryIfNone(zapSummary(enc.Clone()))
 	return &core{
 		LevelEnabler: enab,
 		enc:          enc,
 		s:            s,
 		keep:         o.keep,
-		sum:          &summary{enc: enc.Clone()},
 	}
 }
 
@@ -62,15 +60,6 @@ type core struct {
 	enc  zapcore.Encoder
 	s    *Stream
 	keep zapcore.Level
-	sum  *summary // shared by the core and its With clones
-}
-
-// summary tracks which of the stream's drops a summary entry has reported.
-type summary struct {
-	n   atomic.Uint64 // dropped entries reported or being reported; written under mu
-	mu  sync.Mutex
-	enc zapcore.Encoder // without With fields
-	nb  uint64          // dropped bytes reported or being reported
 }
 
 var _ zapcore.Core = (*core)(nil)
@@ -99,22 +88,10 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 		return err
 	}
 	defer buf.Free()
-	block, timeout := c.s.opts.policy == Block, c.s.opts.blockTimeout
 	if ent.Level >= c.keep {
-		block, timeout = true, 0 // WriteKeep
-	}
-	var pre []byte
-	var n, nb uint64
-	if c.s.stats.dropped.Load() > c.sum.n.Load() {
-		var sum *buffer.Buffer
-		if sum, n, nb = c.sum.take(c.s, ent); sum != nil {
-			defer sum.Free()
-			pre = sum.Bytes()
-		}
-	}
-	ok, err := c.s.put(pre, buf.Bytes(), block, timeout)
-	if !ok && pre != nil {
-		c.sum.giveBack(n, nb)
+		_, err = c.s.WriteKeep(buf.Bytes())
+	} else {
+		_, err = c.s.Write(buf.Bytes())
 	}
 	if err != nil {
 		return err
@@ -128,39 +105,26 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	return nil
 }
 
-// take encodes a summary entry of the drops not yet reported and counts them
-// as reported. If the summary is not written, the caller gives them back.
-func (sm *summary) take(s *Stream, ent zapcore.Entry) (*buffer.Buffer, uint64, uint64) {
-	sm.mu.Lock()
-	defer sm.mu.Unlock()
-	n := s.stats.dropped.Load() - sm.n.Load()
-	nb := s.stats.droppedBytes.Load() - sm.nb
-	if n == 0 {
-		return nil, 0, 0
+// zapSummary returns a SummaryFunc that encodes drop summaries with enc, at
+// warn level, with message DroppedMessage and fields dropped_entries and
+// dropped_bytes.
+func zapSummary(enc zapcore.Encoder) SummaryFunc {
+	return func(b []byte, at time.Time, entries, bytes uint64) []byte {
+		buf, err := enc.EncodeEntry(zapcore.Entry{
+			Level:   zapcore.WarnLevel,
+			Time:    at,
+			Message: DroppedMessage,
+		}, []zapcore.Field{
+			{Key: "dropped_entries", Type: zapcore.Uint64Type, Integer: int64(entries)},
+			{Key: "dropped_bytes", Type: zapcore.Uint64Type, Integer: int64(bytes)},
+		})
+		if err != nil {
+			return b
+		}
+		b = append(b, buf.Bytes()...)
+		buf.Free()
+		return b
 	}
-	buf, err := sm.enc.EncodeEntry(zapcore.Entry{
-		Level:      zapcore.WarnLevel,
-		Time:       ent.Time,
-		LoggerName: ent.LoggerName,
-		Message:    DroppedMessage,
-	}, []zapcore.Field{
-		{Key: "dropped_entries", Type: zapcore.Uint64Type, Integer: int64(n)},
-		{Key: "dropped_bytes", Type: zapcore.Uint64Type, Integer: int64(nb)},
-	})
-	if err != nil {
-		return nil, 0, 0
-	}
-	sm.n.Add(n)
-	sm.nb += nb
-	return buf, n, nb
-}
-
-// giveBack returns drops that take counted but whose summary was not written.
-func (sm *summary) giveBack(n, nb uint64) {
-	sm.mu.Lock()
-	defer sm.mu.Unlock()
-	sm.n.Add(-n)
-	sm.nb -= nb
 }
 
 func (c *core) Sync() error { return c.s.Sync() }

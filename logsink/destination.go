@@ -1,6 +1,10 @@
 package logsink
 
-import "time"
+import (
+	"time"
+
+	"go.uber.org/zap/zapcore"
+)
 
 // A Rotator is a destination that can switch to a new file. The stream
 // flushes and syncs everything buffered before it calls Rotate.
@@ -43,4 +47,38 @@ type TimeRotator interface {
 // SizeRotator gets Write instead.
 type EntryWriter interface {
 	WriteEntries(p []byte, ends []int) (n int, err error)
+}
+
+// A Follower is a destination that can check it still writes where it
+// should, such as a file whose path another tool may have renamed or
+// deleted. The flusher calls Follow once per flush interval, in order with
+// the data; Follow reports whether it switched to a new file, which the
+// stream counts in Stats().Reopens.
+type Follower interface {
+	Follow() (reopened bool, err error)
+}
+
+// A Binder is a destination that uses services of the stream it is given
+// to. New calls Bind once, before the flusher starts.
+type Binder interface {
+	Bind(Binding)
+}
+
+// Binding is what a stream offers the destination it owns.
+type Binding struct {
+	// Clock is the stream's clock (WithClock), for the times the
+	// destination records, such as backup names.
+	Clock zapcore.Clock
+	// Hook runs f on the goroutine that runs the stream's own hooks, in
+	// order with its events and never concurrently with them, so that f
+	// may log through the stream (rotate's AfterRotate uses it). It never
+	// waits for f.
+	Hook func(f func())
+	// Lost counts n bytes that the destination accepted and then lost
+	// (a connection that ended before its peer read them) in
+	// Stats().LostBytes.
+	Lost func(n int)
+	// CloseTimeout is the stream's close timeout (WithCloseTimeout), which
+	// bounds Close as a whole, the destination's Close included.
+	CloseTimeout time.Duration
 }

@@ -36,7 +36,7 @@ func (s *Stream) run() {
 		retry.stop()
 		if rotateDue {
 			rotateDue = false
-			s.rotate()
+			s.rotateOnTime()
 			s.notify()
 			s.scheduleRotation(&rot)
 		}
@@ -51,6 +51,8 @@ func (s *Stream) run() {
 				s.notify()
 			}
 		case <-tick.C:
+			s.follow()
+			s.pendingSummary()
 			if retry.c == nil {
 				flush()
 			}
@@ -134,6 +136,7 @@ func (s *Stream) handle(kind requestKind, retry *timer) error {
 	if failed != nil {
 		return failed
 	}
+	s.pendingSummary()
 	err := s.flush()
 	switch {
 	case err == nil:
@@ -282,6 +285,37 @@ func (s *Stream) writeEntries(p []byte, ends []int) (int, error) {
 	return written + m, err
 }
 
+// rotateOnTime rotates at a time boundary, unless the file is empty.
+func (s *Stream) rotateOnTime() {
+	if s.sizer != nil {
+		if size, _ := s.sizer.SizeLimit(); size == 0 {
+			return
+		}
+	}
+	s.rotate()
+}
+
+// follow lets a Follower check that it writes where it should.
+func (s *Stream) follow() {
+	if s.follower == nil {
+		return
+	}
+	reopened, err := s.follower.Follow()
+	if reopened {
+		s.stats.reopens.Add(1)
+	}
+	if err != nil {
+		s.fail(fmt.Errorf("logsink: follow: %w", err))
+	}
+}
+
+// pendingSummary buffers a drop summary that is due.
+func (s *Stream) pendingSummary() {
+	s.mu.Lock()
+	s.summaryLocked()
+	s.mu.Unlock()
+}
+
 // rotate syncs the destination and rotates it. The caller has flushed.
 func (s *Stream) rotate() error {
 	if err := s.sync(); err != nil {
@@ -312,6 +346,7 @@ func (s *Stream) sync() error {
 // end flushes everything, retrying a failing destination until the close
 // timeout, then syncs and closes the destination.
 func (s *Stream) end() error {
+	s.pendingSummary()
 	deadline := s.opts.clock.Now().Add(s.opts.closeTimeout)
 	var retry timer
 	defer retry.stop()

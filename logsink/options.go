@@ -12,6 +12,7 @@ const (
 	DefaultBufferSize    = 1 << 20
 	DefaultFlushInterval = time.Second
 	DefaultCloseTimeout  = 5 * time.Second
+	DefaultKeepTimeout   = time.Second
 )
 
 // An Option configures a Stream. Nil options are ignored.
@@ -30,7 +31,9 @@ type options struct {
 	blockTimeout  time.Duration
 	flushInterval time.Duration
 	closeTimeout  time.Duration
+	keepTimeout   time.Duration
 	clock         zapcore.Clock
+	summary       SummaryFunc
 
 	onDrain  func()
 	onError  func(error)
@@ -45,6 +48,7 @@ func newOptions(opts []Option) options {
 		bufferSize:    DefaultBufferSize,
 		flushInterval: DefaultFlushInterval,
 		closeTimeout:  DefaultCloseTimeout,
+		keepTimeout:   DefaultKeepTimeout,
 		clock:         zapcore.DefaultClock,
 	}
 	for _, opt := range opts {
@@ -119,6 +123,38 @@ func WithCloseTimeout(d time.Duration) Option {
 	return optionFunc(func(o *options) {
 		if d > 0 {
 			o.closeTimeout = d
+		}
+	})
+}
+
+// WithKeepTimeout bounds how long an entry written with WriteKeep (NewCore's
+// warnings and errors) waits for room under the Drop policy; after d it is
+// dropped and counted like any other drop, and the next drop summary
+// includes it. Under Block, WriteKeep waits as long as it takes, like Write
+// without a block timeout. Defaults to 1s if unspecified or d <= 0.
+func WithKeepTimeout(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d > 0 {
+			o.keepTimeout = d
+		}
+	})
+}
+
+// A SummaryFunc appends to b one encoded entry, with its line ending, that
+// reports entries dropped since the previous summary: how many and how many
+// bytes, at time at. The stream writes it where the gap is.
+type SummaryFunc func(b []byte, at time.Time, entries, bytes uint64) []byte
+
+// WithDropSummary sets how the stream marks a gap in the log: after entries
+// were dropped, the next entry accepted is preceded by the summary f
+// encodes, both or neither; Sync, Flush, Close and the next flush interval
+// write a summary still pending. NewCore and NewSlogHandler set one in their
+// own encoding when the stream has none. Defaults to none (drops are only
+// counted) if unspecified or nil.
+func WithDropSummary(f SummaryFunc) Option {
+	return optionFunc(func(o *options) {
+		if f != nil {
+			o.summary = f
 		}
 	})
 }

@@ -20,17 +20,19 @@ type Stats struct {
 	Flushes      uint64 `json:"flushes"`       // successful writes to the destination
 	Errors       uint64 `json:"errors"`        // destination failures (write, sync, rotate, reopen, close)
 	Rotations    uint64 `json:"rotations"`     // completed rotations, by any trigger
+	Reopens      uint64 `json:"reopens"`       // reopens of the destination's file: Reopen, a signal, or following the path
+	Sampled      uint64 `json:"sampled"`       // entries zap's sampler discarded before they reached the stream (Build)
 }
 
 // String returns the stats as a JSON object.
 func (s Stats) String() string {
-	return fmt.Sprintf(`{"entries":%d,"bytes":%d,"dropped":%d,"dropped_bytes":%d,"lost_bytes":%d,"flushes":%d,"errors":%d,"rotations":%d}`,
-		s.Entries, s.Bytes, s.Dropped, s.DroppedBytes, s.LostBytes, s.Flushes, s.Errors, s.Rotations)
+	return fmt.Sprintf(`{"entries":%d,"bytes":%d,"dropped":%d,"dropped_bytes":%d,"lost_bytes":%d,"flushes":%d,"errors":%d,"rotations":%d,"reopens":%d,"sampled":%d}`,
+		s.Entries, s.Bytes, s.Dropped, s.DroppedBytes, s.LostBytes, s.Flushes, s.Errors, s.Rotations, s.Reopens, s.Sampled)
 }
 
 type counters struct {
 	entries, bytes, dropped, droppedBytes, lostBytes atomic.Uint64
-	flushes, errors, rotations                       atomic.Uint64
+	flushes, errors, rotations, reopens, sampled     atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -43,5 +45,7 @@ func (c *counters) snapshot() Stats {
 		Flushes:      c.flushes.Load(),
 		Errors:       c.errors.Load(),
 		Rotations:    c.rotations.Load(),
+		Reopens:      c.reopens.Load(),
+		Sampled:      c.sampled.Load(),
 	}
 }

@@ -24,14 +24,15 @@ const (
 //
 // Create one with New; it starts a flusher goroutine that Close stops.
 type Stream struct {
-	dst     io.Writer
-	syncer  interface{ Sync() error }
-	sizer   SizeRotator
-	entryW  EntryWriter
-	track   bool // keep entry ends: the destination is a SizeRotator or an EntryWriter
-	timeRot TimeRotator
-	opts    options
-	stats   counters
+	dst      io.Writer
+	syncer   interface{ Sync() error }
+	sizer    SizeRotator
+	entryW   EntryWriter
+	track    bool // keep entry ends: the destination is a SizeRotator or an EntryWriter
+	timeRot  TimeRotator
+	follower Follower
+	opts     options
+	stats    counters
 
 	mu          sync.Mutex
 	active      []byte        // entries accepted and not yet taken by the flusher
@@ -49,6 +50,10 @@ type Stream struct {
 	lastErr     error // the latest destination error since the last Sync
 	dropN       int   // entries dropped and not yet reported through OnDrop
 	dropBytes   int
+	summary     SummaryFunc // encodes drop summaries; nil for none
+	sumBuf      []byte      // the last summary encoded, reused
+	sumEntries  uint64      // dropped entries reported by summaries so far
+	sumBytes    uint64
 
 	// Owned by the flusher goroutine.
 	pending  []byte // entries taken from active and not yet written
@@ -108,6 +113,16 @@ func New(dst io.Writer, opts ...Option) *Stream {
 	s.entryW, _ = dst.(EntryWriter)
 	s.track = s.sizer != nil || s.entryW != nil
 	s.timeRot, _ = dst.(TimeRotator)
+	s.follower, _ = dst.(Follower)
+	s.summary = s.opts.summary
+	if b, ok := dst.(Binder); ok {
+		b.Bind(Binding{
+			Clock:        s.opts.clock,
+			Hook:         func(f func()) { f() },
+			Lost:         func(n int) { s.stats.lostBytes.Add(uint64(n)) },
+			CloseTimeout: s.opts.closeTimeout,
+		})
+	}
 	go s.run()
 	return s
 }
@@ -124,28 +139,39 @@ func New(dst io.Writer, opts ...Option) *Stream {
 // still waiting for room when End is called returns ErrClosed too, and its
 // entry is counted as dropped.
 func (s *Stream) Write(p []byte) (int, error) {
-	if _, err := s.put(nil, p, s.opts.policy == Block, s.opts.blockTimeout); err != nil {
+	if _, err := s.put(p, s.opts.policy == Block, s.opts.blockTimeout); err != nil {
 		return 0, err
 	}
 	return len(p), nil
 }
 
-// WriteKeep is Write with Block semantics whatever the policy and with no
-// block timeout: the entry is kept unless the stream is closed or the
-// destination has failed for good. NewCore uses it for warnings and errors.
+// WriteKeep writes p as an entry that waits for room whatever the policy:
+// under Block as long as it takes (the block timeout does not apply), under
+// Drop at most the keep timeout (WithKeepTimeout), after which it is dropped
+// and counted like any other drop. NewCore and NewSlogHandler use it for
+// warnings and errors.
 func (s *Stream) WriteKeep(p []byte) (int, error) {
-	if _, err := s.put(nil, p, true, 0); err != nil {
+	if _, err := s.put(p, true, s.keepTimeout()); err != nil {
 		return 0, err
 	}
 	return len(p), nil
 }
 
-// put buffers p as one entry, waiting for room if block is set. If pre is
-// not empty it goes in first as an entry of its own, both or neither, so
-// that NewCore's drop summary sits right before the entry that found room.
-// put reports whether p was accepted; a refused p is counted as dropped.
-func (s *Stream) put(pre, p []byte, block bool, timeout time.Duration) (bool, error) {
-	n := len(pre) + len(p)
+// keepTimeout is how long a kept entry waits for room: no bound under
+// Block, the keep timeout under Drop.
+func (s *Stream) keepTimeout() time.Duration {
+	if s.opts.policy == Block {
+		return 0
+	}
+	return s.opts.keepTimeout
+}
+
+// put buffers p as one entry, waiting for room if block is set. A drop
+// summary that is due goes in first, as an entry of its own, so that it
+// sits right before the entry that found room. put reports whether p was
+// accepted; a refused p is counted as dropped.
+func (s *Stream) put(p []byte, block bool, timeout time.Duration) (bool, error) {
+	n := len(p)
 	s.mu.Lock()
 	if s.ended {
 		s.mu.Unlock()
@@ -164,9 +190,7 @@ func (s *Stream) put(pre, p []byte, block bool, timeout time.Duration) (bool, er
 			return false, nil
 		}
 	}
-	if len(pre) > 0 {
-		s.appendLocked(pre)
-	}
+	s.summaryLocked()
 	s.appendLocked(p)
 	if s.buffered >= s.opts.highWaterMark {
 		s.needDrain = true
@@ -176,6 +200,35 @@ func (s *Stream) put(pre, p []byte, block bool, timeout time.Duration) (bool, er
 	}
 	s.mu.Unlock()
 	return true, nil
+}
+
+// setSummaryIfNone makes f the stream's drop summary unless it has one.
+func (s *Stream) setSummaryIfNone(f SummaryFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.summary == nil {
+		s.summary = f
+	}
+}
+
+// summaryLocked appends a summary of the drops not yet reported, if there
+// are any and the stream has a summary. A summary may take the buffer past
+// its size by its own length: it is small, and the gap must be marked.
+func (s *Stream) summaryLocked() {
+	if s.summary == nil || s.failed != nil {
+		return
+	}
+	n := s.stats.dropped.Load() - s.sumEntries
+	if n == 0 {
+		return
+	}
+	nb := s.stats.droppedBytes.Load() - s.sumBytes
+	s.sumBuf = s.summary(s.sumBuf[:0], s.opts.clock.Now(), n, nb)
+	s.sumEntries += n
+	s.sumBytes += nb
+	if len(s.sumBuf) > 0 {
+		s.appendLocked(s.sumBuf)
+	}
 }
 
 // appendLocked adds p to the active buffer as one entry.
@@ -365,7 +418,11 @@ func (s *Stream) Reopen() error {
 	if _, ok := s.dst.(Reopener); !ok {
 		return ErrNotReopenable
 	}
-	return s.request(reqReopen)
+	err := s.request(reqReopen)
+	if err == nil {
+		s.stats.reopens.Add(1)
+	}
+	return err
 }
 
 func (s *Stream) request(kind requestKind) error {

@@ -15,6 +15,14 @@ const (
 	DefaultKeepTimeout   = time.Second
 )
 
+// Bounds that New clamps to and Config.Validate enforces: a larger buffer
+// would be a configuration mistake rather than a log buffer, and a shorter
+// flush interval a busy loop.
+const (
+	MaxBufferSize    = 1 << 30
+	MinFlushInterval = time.Millisecond
+)
+
 // An Option configures a Stream. Nil options are ignored.
 type Option interface {
 	apply(*options)
@@ -56,9 +64,9 @@ func newOptions(opts []Option) options {
 			opt.apply(&o)
 		}
 	}
-	if o.highWaterMark > o.bufferSize {
-		o.highWaterMark = o.bufferSize
-	}
+	o.bufferSize = min(o.bufferSize, MaxBufferSize)
+	o.highWaterMark = min(o.highWaterMark, o.bufferSize)
+	o.flushInterval = max(o.flushInterval, MinFlushInterval)
 	return o
 }
 
@@ -74,9 +82,8 @@ func WithHighWaterMark(n int) Option {
 }
 
 // WithBufferSize sets the hard cap on buffered bytes; past it the policy
-// decides. The stream allocates two buffers of this size when it is made
-// (one filled by writers, one being written), so that Write never grows a
-// buffer. Defaults to 1 MiB if unspecified or n <= 0.
+// decides. It is clamped to MaxBufferSize (1 GiB). Defaults to 1 MiB if
+// unspecified or n <= 0.
 func WithBufferSize(n int) Option {
 	return optionFunc(func(o *options) {
 		if n > 0 {
@@ -107,7 +114,8 @@ func WithBlockTimeout(d time.Duration) Option {
 }
 
 // WithFlushInterval sets how often the flusher writes whatever is buffered,
-// however little. Defaults to 1s if unspecified or d <= 0.
+// however little. It is clamped to at least MinFlushInterval (1ms).
+// Defaults to 1s if unspecified or d <= 0.
 func WithFlushInterval(d time.Duration) Option {
 	return optionFunc(func(o *options) {
 		if d > 0 {

@@ -5,5 +5,9 @@ package logsink
 func WaitersOf(s *Stream) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.waiters)
+	return s.waiters.len()
 }
+
+// FlusherDone returns a channel closed when the stream's flusher goroutine
+// has returned, so that a test can wait for a flusher that Close gave up on.
+func FlusherDone(s *Stream) <-chan struct{} { return s.done }

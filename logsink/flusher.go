@@ -4,371 +4,397 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
+	"math"
 )
 
-// run is the flusher goroutine: the only code that touches the destination.
-// Flushes, syncs, rotations, reopens and the end run here one at a time, in
-// order with the data.
-func (s *Stream) run() {
+// errAbandoned ends a flusher whose destination call outlived Close.
+var errAbandoned = errors.New("logsink: close gave up on the destination")
+
+// flusher is the goroutine that owns the destination: it writes what the
+// writers buffered, and runs the requests (flush, sync, rotate, reopen,
+// end), time rotation and path following, one at a time and in order with
+// the data. It never waits for a hook or holds the stream's lock during a
+// destination call.
+type flusher struct {
+	s         *Stream
+	out       *output
+	ends      []int // scratch: entry ends of the region being written
+	retry     timer // pending retry after a failed write
+	backoff   backoff
+	rot       timer // next time rotation
+	rotateDue bool
+}
+
+func newFlusher(s *Stream) *flusher {
+	f := &flusher{s: s, out: s.out}
+	f.out.rotate = f.rotate
+	return f
+}
+
+// run is the flusher goroutine. One reading shows its whole life: it waits
+// for a wake-up from a writer, the flush interval, a retry, a rotation time
+// or a request, and ends with End.
+func (f *flusher) run() {
+	s := f.s
 	defer close(s.done)
 	tick := s.opts.clock.NewTicker(s.opts.flushInterval)
 	defer tick.Stop()
-
-	var retry, rot timer
-	defer retry.stop()
-	defer rot.stop()
-	rotateDue := false
-	s.scheduleRotation(&rot)
-
-	// background flushes on a wake-up, a tick or a retry; a failure starts
-	// the backoff, during which only retries and requests write.
-	flush := func() {
-		err := s.flush()
-		s.notify()
-		if err != nil {
-			if !isPermanent(err) {
-				s.scheduleRetry(&retry, err)
-			}
-			return
-		}
-		s.backoff = 0
-		retry.stop()
-		if rotateDue {
-			rotateDue = false
-			s.rotateOnTime()
-			s.notify()
-			s.scheduleRotation(&rot)
-		}
-	}
+	defer f.retry.stop()
+	defer f.rot.stop()
+	f.scheduleRotation()
 
 	for {
 		select {
 		case <-s.kick:
-			if retry.c == nil {
-				flush()
-			} else {
-				s.notify()
+			if !f.retry.active() {
+				f.background(0)
 			}
 		case <-tick.C:
-			s.follow()
-			s.pendingSummary()
-			if retry.c == nil {
-				flush()
-			}
-		case <-retry.c:
-			retry.stop()
-			flush()
-		case <-rot.c:
-			rot.stop()
-			rotateDue = true
-			flush()
+			f.tick()
+		case <-f.retry.c:
+			f.retry.stop()
+			f.background(f.accepted())
+		case <-f.rot.c:
+			f.rot.stop()
+			f.rotateDue = true
+			f.background(f.accepted())
 		case r := <-s.reqs:
-			err := s.handle(r.kind, &retry)
-			s.notify()
-			r.reply <- err
-			if r.kind == reqEnd {
-				return
-			}
+			r.reply <- f.serve(r.kind)
+		case <-s.ending:
+			s.flushErr = f.end()
+			return
 		}
 	}
 }
 
-// timer is a one-shot built on the stream's Clock, which only has tickers.
-type timer struct {
-	t *time.Ticker
-	c <-chan time.Time
+// accepted returns the position, in bytes stored since New, of the last
+// entry accepted so far: a flush up to it writes everything accepted now.
+func (f *flusher) accepted() uint64 {
+	f.s.mu.Lock()
+	defer f.s.mu.Unlock()
+	return f.s.seqIn
 }
 
-func (t *timer) start(c interface {
-	NewTicker(time.Duration) *time.Ticker
-}, d time.Duration) {
-	t.stop()
-	if d <= 0 {
-		d = time.Nanosecond
+// tick runs once per flush interval: the destination checks its path, a
+// pending drop summary is stored, and whatever is buffered is written.
+func (f *flusher) tick() {
+	f.follow()
+	f.storeSummary()
+	if !f.retry.active() {
+		f.background(f.accepted())
 	}
-	t.t = c.NewTicker(d)
-	t.c = t.t.C
+	f.storeSummary() // if it did not fit before the flush, it fits now
 }
 
-func (t *timer) stop() {
-	if t.t != nil {
-		t.t.Stop()
-	}
-	t.t, t.c = nil, nil
-}
-
-func (s *Stream) scheduleRetry(retry *timer, err error) {
-	retry.start(s.opts.clock, s.retryDelay(err))
-}
-
-// retryDelay returns how long to wait before retrying after err: the
-// backoff, doubled on every failure, or longer if the error says so with a
-// RetryAfter() time.Duration method (a connection waiting to redial).
-func (s *Stream) retryDelay(err error) time.Duration {
-	s.backoff = min(max(2*s.backoff, minBackoff), maxBackoff)
-	var hint interface{ RetryAfter() time.Duration }
-	if errors.As(err, &hint) {
-		return max(s.backoff, hint.RetryAfter())
-	}
-	return s.backoff
-}
-
-func (s *Stream) scheduleRotation(rot *timer) {
-	if s.timeRot == nil {
+// background writes everything up to upTo, and then more while a batch
+// (the flush threshold) is waiting or writers wait for room. A failure
+// starts the backoff, during which only retries and requests write.
+func (f *flusher) background(upTo uint64) {
+	err := f.writeUpTo(upTo, true)
+	if err != nil {
+		f.failed(err)
 		return
 	}
-	now := s.opts.clock.Now()
-	next := s.timeRot.NextRotation(now)
-	if next.IsZero() {
-		return
+	f.recovered()
+	if f.rotateDue {
+		f.rotateDue = false
+		f.rotateOnTime()
+		f.scheduleRotation()
 	}
-	rot.start(s.opts.clock, next.Sub(now))
 }
 
-func (s *Stream) handle(kind requestKind, retry *timer) error {
-	if kind == reqEnd {
-		return s.end()
+// writeUpTo writes the buffer, a region at a time, until everything stored
+// before position upTo is written and, if batches is set, less than a batch
+// waits and no writer waits for room; then the flusher is idle again. It
+// returns the first failure.
+func (f *flusher) writeUpTo(upTo uint64, batches bool) error {
+	s := f.s
+	for {
+		s.mu.Lock()
+		if s.abandoned {
+			s.mu.Unlock()
+			return errAbandoned
+		}
+		if f.caughtUpLocked(upTo, batches) {
+			s.flusher = flusherIdle
+			s.mu.Unlock()
+			return nil
+		}
+		s.flusher = flusherBusy
+		p, ends := s.buf.take(f.ends)
+		f.ends = ends
+		s.mu.Unlock()
+
+		n, err := f.out.write(p, ends)
+		if err == nil && n < len(p) {
+			err = io.ErrShortWrite
+		}
+
+		s.mu.Lock()
+		atEnd := s.buf.release(n)
+		s.seqOut += uint64(n)
+		abandoned := s.abandoned
+		s.admitLocked()
+		drained := s.drainedLocked()
+		s.mu.Unlock()
+		if abandoned {
+			// Close counted these bytes as lost when it gave up.
+			s.stats.lostBytes.Add(-uint64(n))
+			return errAbandoned
+		}
+		f.out.midEntry = !atEnd
+		if drained {
+			s.hooks.drain()
+		}
+		if err != nil {
+			return fmt.Errorf("logsink: write: %w", err)
+		}
+		s.stats.flushes.Add(1)
 	}
+}
+
+// caughtUpLocked reports whether writeUpTo is done: everything before upTo
+// is written and, with batches, no batch and no writer waits.
+func (f *flusher) caughtUpLocked(upTo uint64, batches bool) bool {
+	s := f.s
+	switch {
+	case s.buf.pending() == 0:
+		return true
+	case s.seqOut < upTo:
+		return false
+	case !batches:
+		return true
+	}
+	return s.buf.pending() < s.flushAt && s.waiters.len() == 0
+}
+
+// failed handles a failed background write: a permanent failure stops the
+// stream's writing, any other starts or continues the backoff.
+func (f *flusher) failed(err error) {
+	switch {
+	case errors.Is(err, errAbandoned):
+	case isPermanent(err):
+		f.failPermanently(err)
+	default:
+		f.s.fail(err)
+		f.retry.start(f.s.opts.clock, f.backoff.next(err))
+		f.s.mu.Lock()
+		f.s.flusher = flusherBackoff
+		f.s.mu.Unlock()
+	}
+}
+
+// recovered ends the backoff after a write succeeded.
+func (f *flusher) recovered() {
+	f.backoff.reset()
+	if f.retry.active() {
+		f.retry.stop()
+		f.s.mu.Lock()
+		if f.s.flusher == flusherBackoff {
+			f.s.flusher = flusherIdle
+		}
+		f.s.mu.Unlock()
+	}
+}
+
+// failPermanently reports err once and stops writing: what is buffered is
+// lost and counted, and later entries are dropped and counted.
+func (f *flusher) failPermanently(err error) {
+	s := f.s
+	s.mu.Lock()
+	s.failed = err
+	lost := s.buf.reset()
+	s.seqOut += uint64(lost)
+	s.flusher = flusherIdle
+	s.waiters.wakeAll()
+	s.mu.Unlock()
+	s.stats.lostBytes.Add(uint64(lost))
+	s.fail(err)
+}
+
+// fail counts and reports a destination error.
+func (s *Stream) fail(err error) {
+	s.stats.errors.Add(1)
+	s.hooks.error(err)
+}
+
+// flushAll writes everything accepted so far, with the drop summary that is
+// due, for a request. It returns the permanent failure if there is one.
+func (f *flusher) flushAll() error {
+	s := f.s
 	s.mu.Lock()
 	failed := s.failed
 	s.mu.Unlock()
 	if failed != nil {
 		return failed
 	}
-	s.pendingSummary()
-	err := s.flush()
-	switch {
-	case err == nil:
-		// The destination works again: background flushes resume now,
-		// not when a pending retry would have fired.
-		s.backoff = 0
-		retry.stop()
-	case !isPermanent(err):
-		s.scheduleRetry(retry, err)
-	}
-	switch {
-	case kind == reqFlush:
-	case err != nil:
-	case kind == reqSync:
-		err = s.sync()
-	case kind == reqRotate:
-		err = s.rotate()
-	case kind == reqReopen:
-		if err = s.sync(); err == nil {
-			if err = s.dst.(Reopener).Reopen(); err != nil {
-				err = fmt.Errorf("logsink: reopen: %w", err)
-				s.fail(err)
-			}
-		}
-	}
-	if kind == reqSync {
-		s.mu.Lock()
-		switch {
-		case s.failed != nil:
-			err = s.failed
-		case err == nil:
-			err = s.lastErr
-		}
-		s.lastErr = nil
-		s.mu.Unlock()
-	}
-	return err
-}
-
-// flush writes what is buffered: first any rest a failed write left, then
-// everything accepted up to now. Entries accepted while it writes wait for
-// the next flush.
-func (s *Stream) flush() error {
-	if len(s.pending) > 0 {
-		if err := s.writePending(); err != nil {
+	for range 2 { // a summary that does not fit before the flush fits after
+		due := f.storeSummary()
+		if err := f.writeUpTo(f.accepted(), false); err != nil {
+			f.failed(err)
 			return err
 		}
+		f.recovered()
+		if !due {
+			break
+		}
 	}
-	s.mu.Lock()
-	s.kicked = false
-	if len(s.active) == 0 {
-		s.mu.Unlock()
+	return nil
+}
+
+// storeSummary stores a due drop summary if it fits and reports whether
+// one is still due.
+func (f *flusher) storeSummary() bool {
+	f.s.mu.Lock()
+	defer f.s.mu.Unlock()
+	return f.s.storeSummaryLocked()
+}
+
+// serve runs a request and returns its result.
+func (f *flusher) serve(kind requestKind) error {
+	switch kind {
+	case reqSync:
+		return f.syncReq()
+	case reqRotate:
+		return f.rotateReq()
+	case reqReopen:
+		return f.reopenReq()
+	default:
+		return f.flushAll()
+	}
+}
+
+func (f *flusher) syncReq() error {
+	if err := f.flushAll(); err != nil {
+		return err
+	}
+	return f.sync()
+}
+
+func (f *flusher) rotateReq() error {
+	if err := f.flushAll(); err != nil {
+		return err
+	}
+	return f.rotate()
+}
+
+func (f *flusher) reopenReq() error {
+	if err := f.flushAll(); err != nil {
+		return err
+	}
+	if err := f.sync(); err != nil {
+		return err
+	}
+	if err := f.out.reopener.Reopen(); err != nil {
+		err = fmt.Errorf("logsink: reopen: %w", err)
+		f.s.fail(err)
+		return err
+	}
+	f.s.stats.reopens.Add(1)
+	return nil
+}
+
+// sync syncs the destination if it can be synced. EINVAL, ENOTSUP and
+// ENOTTY (pipes, terminals, /dev/null) are not errors.
+func (f *flusher) sync() error {
+	if f.out.syncer == nil {
 		return nil
 	}
-	s.pending, s.active = s.active, s.pending[:0]
-	s.pendEnds, s.ends = s.ends, s.pendEnds[:0]
-	s.mu.Unlock()
-	return s.writePending()
-}
-
-// writePending writes s.pending. On failure the unwritten rest stays in
-// s.pending for the next try, unless the failure is permanent.
-func (s *Stream) writePending() error {
-	n, err := s.writeEntries(s.pending, s.pendEnds)
-	if err == nil && n < len(s.pending) {
-		err = io.ErrShortWrite
+	if err := f.out.syncer.Sync(); err != nil && !isIgnorableSync(err) {
+		err = fmt.Errorf("logsink: sync: %w", err)
+		f.s.fail(err)
+		return err
 	}
-	s.mu.Lock()
-	s.buffered -= n
-	s.freedLocked()
-	s.mu.Unlock()
-	if err == nil {
-		s.stats.flushes.Add(1)
-		s.midEntry = false
-		// An entry larger than the buffer can leave a huge slice: let it go.
-		if cap(s.pending) > 2*s.opts.bufferSize {
-			s.pending, s.pendEnds = nil, nil
-		}
-		s.pending, s.pendEnds = s.pending[:0], s.pendEnds[:0]
-		return nil
-	}
-	err = fmt.Errorf("logsink: write: %w", err)
-	// Keep the unwritten rest at the front, with its entry ends.
-	rest := copy(s.pending, s.pending[n:])
-	s.pending = s.pending[:rest]
-	if n > 0 && len(s.pendEnds) > 0 {
-		s.midEntry = true
-		j := 0
-		for _, e := range s.pendEnds {
-			if e == n {
-				s.midEntry = false
-			}
-			if e > n {
-				s.pendEnds[j] = e - n
-				j++
-			}
-		}
-		s.pendEnds = s.pendEnds[:j]
-	}
-	if isPermanent(err) {
-		s.failPermanently(err)
-	} else {
-		s.fail(err)
-	}
-	return err
-}
-
-// writeEntries writes p to the destination: through WriteEntries for an
-// EntryWriter, and for a SizeRotator rotating between entries whenever the
-// next entry would take the file past its limit.
-func (s *Stream) writeEntries(p []byte, ends []int) (int, error) {
-	if s.entryW != nil && s.sizer == nil {
-		return s.entryW.WriteEntries(p, ends)
-	}
-	if s.sizer == nil || len(ends) == 0 {
-		return s.dst.Write(p)
-	}
-	size, limit := s.sizer.SizeLimit()
-	written, start := 0, 0 // p[written:start] fits in the current file
-	fill := size
-	rotateOK := true
-	for i, e := range ends {
-		n := int64(e - start)
-		canSplit := i > 0 || !s.midEntry
-		if rotateOK && canSplit && limit > 0 && fill > 0 && fill+n > limit {
-			if start > written {
-				m, err := s.dst.Write(p[written:start])
-				written += m
-				if err != nil {
-					return written, err
-				}
-			}
-			if err := s.rotate(); err != nil {
-				rotateOK = false // write on into the old file; try again next flush
-			}
-			size, limit = s.sizer.SizeLimit()
-			fill = size
-		}
-		fill += n
-		start = e
-	}
-	if written == len(p) {
-		return written, nil
-	}
-	m, err := s.dst.Write(p[written:])
-	return written + m, err
-}
-
-// rotateOnTime rotates at a time boundary, unless the file is empty.
-func (s *Stream) rotateOnTime() {
-	if s.sizer != nil {
-		if size, _ := s.sizer.SizeLimit(); size == 0 {
-			return
-		}
-	}
-	s.rotate()
-}
-
-// follow lets a Follower check that it writes where it should.
-func (s *Stream) follow() {
-	if s.follower == nil {
-		return
-	}
-	reopened, err := s.follower.Follow()
-	if reopened {
-		s.stats.reopens.Add(1)
-	}
-	if err != nil {
-		s.fail(fmt.Errorf("logsink: follow: %w", err))
-	}
-}
-
-// pendingSummary buffers a drop summary that is due.
-func (s *Stream) pendingSummary() {
-	s.mu.Lock()
-	s.summaryLocked()
-	s.mu.Unlock()
+	return nil
 }
 
 // rotate syncs the destination and rotates it. The caller has flushed.
-func (s *Stream) rotate() error {
-	if err := s.sync(); err != nil {
+func (f *flusher) rotate() error {
+	if err := f.sync(); err != nil {
 		return err
 	}
-	if err := s.dst.(Rotator).Rotate(); err != nil {
+	if err := f.out.rotator.Rotate(); err != nil {
 		err = fmt.Errorf("logsink: rotate: %w", err)
-		s.fail(err)
+		f.s.fail(err)
 		return err
 	}
-	s.stats.rotations.Add(1)
+	f.s.stats.rotations.Add(1)
 	return nil
 }
 
-// sync syncs the destination if it can be synced.
-func (s *Stream) sync() error {
-	if s.syncer == nil {
-		return nil
+// rotateOnTime rotates at a time boundary, unless the file is empty: a
+// quiet period makes no empty backup.
+func (f *flusher) rotateOnTime() {
+	if f.out.sizer != nil {
+		if size, _ := f.out.sizer.SizeLimit(); size == 0 {
+			return
+		}
 	}
-	if err := s.syncer.Sync(); err != nil && !isIgnorableSync(err) {
-		err = fmt.Errorf("logsink: sync: %w", err)
-		s.fail(err)
-		return err
-	}
-	return nil
+	_ = f.rotate() // counted and reported by rotate
 }
 
-// end flushes everything, retrying a failing destination until the close
-// timeout, then syncs and closes the destination.
-func (s *Stream) end() error {
-	s.pendingSummary()
-	deadline := s.opts.clock.Now().Add(s.opts.closeTimeout)
-	var retry timer
-	defer retry.stop()
+func (f *flusher) scheduleRotation() {
+	if f.out.timer == nil {
+		return
+	}
+	now := f.s.opts.clock.Now()
+	next := f.out.timer.NextRotation(now)
+	if next.IsZero() {
+		return
+	}
+	f.rot.start(f.s.opts.clock, next.Sub(now))
+}
+
+// follow lets a Follower check that it writes where it should.
+func (f *flusher) follow() {
+	if f.out.follower == nil {
+		return
+	}
+	reopened, err := f.out.follower.Follow()
+	if reopened {
+		f.s.stats.reopens.Add(1)
+	}
+	if err != nil {
+		f.s.fail(fmt.Errorf("logsink: follow: %w", err))
+	}
+}
+
+// end writes everything, retrying a failing destination until the stream's
+// endBy, then syncs and closes the destination. It runs once, for End.
+func (f *flusher) end() error {
+	s := f.s
 	var err error
 	for {
-		if err = s.flush(); err == nil || isPermanent(err) {
+		due := f.storeSummary()
+		err = f.writeUpTo(math.MaxUint64, false)
+		if err == nil && due {
+			continue // the summary did not fit before; it does now
+		}
+		if err == nil || isPermanent(err) || errors.Is(err, errAbandoned) {
 			break
 		}
+		s.fail(err)
 		now := s.opts.clock.Now()
-		if !now.Before(deadline) {
+		if !now.Before(s.endBy) {
 			break
 		}
-		retry.start(s.opts.clock, min(s.retryDelay(err), deadline.Sub(now)))
-		<-retry.c
+		var wait timer
+		wait.start(s.opts.clock, min(f.backoff.next(err), s.endBy.Sub(now)))
+		<-wait.c
+		wait.stop()
+	}
+	if errors.Is(err, errAbandoned) {
+		f.closeDestination()
+		return err
+	}
+	if isPermanent(err) {
+		f.failPermanently(err)
 	}
 
 	s.mu.Lock()
 	failed := s.failed
-	rest := s.buffered
-	s.buffered = 0
-	s.active, s.pending = nil, nil
-	s.freedLocked()
+	rest := s.buf.reset()
+	s.seqOut += uint64(rest)
 	s.mu.Unlock()
 
 	switch {
@@ -380,80 +406,29 @@ func (s *Stream) end() error {
 		s.stats.lostBytes.Add(uint64(rest))
 		err = fmt.Errorf("logsink: close: %d bytes not written: %w", rest, err)
 	default:
-		err = s.sync()
+		err = f.sync()
 	}
 	if err == nil {
 		s.mu.Lock()
 		s.finished = true
 		s.mu.Unlock()
-		if s.opts.onFinish != nil {
-			s.opts.onFinish()
-		}
+		s.hooks.finish()
 	}
-	if c, ok := s.dst.(io.Closer); ok {
-		if cerr := c.Close(); cerr != nil {
-			cerr = fmt.Errorf("logsink: close: %w", cerr)
-			s.fail(cerr)
-			err = errors.Join(err, cerr)
-		}
-	}
-	if s.opts.onClose != nil {
-		s.opts.onClose()
+	if cerr := f.closeDestination(); cerr != nil {
+		err = errors.Join(err, cerr)
 	}
 	return err
 }
 
-// fail counts and reports a destination error.
-func (s *Stream) fail(err error) {
-	s.stats.errors.Add(1)
-	s.mu.Lock()
-	s.lastErr = err
-	s.mu.Unlock()
-	if s.opts.onError != nil {
-		s.opts.onError(err)
+// closeDestination closes the destination if it is an io.Closer.
+func (f *flusher) closeDestination() error {
+	if f.out.closer == nil {
+		return nil
 	}
-}
-
-// failPermanently reports err once and stops writing: what is buffered is
-// lost and counted, and later entries are dropped and counted.
-func (s *Stream) failPermanently(err error) {
-	s.mu.Lock()
-	s.failed = err
-	lost := s.buffered
-	s.buffered = 0
-	s.active, s.ends = s.active[:0], s.ends[:0]
-	s.wakeAllLocked()
-	s.mu.Unlock()
-	s.pending, s.pendEnds = s.pending[:0], s.pendEnds[:0]
-	s.stats.lostBytes.Add(uint64(lost))
-	s.fail(err)
-}
-
-// freedLocked grants the freed room to writers waiting for it.
-func (s *Stream) freedLocked() {
-	if len(s.waiters) > 0 {
-		s.grantLocked()
+	if err := f.out.closer.Close(); err != nil {
+		err = fmt.Errorf("logsink: close: %w", err)
+		f.s.fail(err)
+		return err
 	}
-}
-
-// notify fires the drain and drop hooks that are due, without the lock.
-func (s *Stream) notify() {
-	s.mu.Lock()
-	drained := s.needDrain && s.buffered == 0
-	if drained {
-		s.needDrain = false
-		if s.drainCh != nil {
-			close(s.drainCh)
-			s.drainCh = nil
-		}
-	}
-	dropN, dropBytes := s.dropN, s.dropBytes
-	s.dropN, s.dropBytes = 0, 0
-	s.mu.Unlock()
-	if drained && s.opts.onDrain != nil {
-		s.opts.onDrain()
-	}
-	if dropN > 0 {
-		s.opts.onDrop(dropN, dropBytes)
-	}
+	return nil
 }

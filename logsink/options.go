@@ -34,6 +34,7 @@ func (f optionFunc) apply(o *options) { f(o) }
 
 type options struct {
 	highWaterMark int
+	hwmSet        bool // the caller chose the high-water mark
 	bufferSize    int
 	policy        Policy
 	blockTimeout  time.Duration
@@ -70,13 +71,16 @@ func newOptions(opts []Option) options {
 	return o
 }
 
-// WithHighWaterMark sets the number of buffered bytes at which the stream
-// starts a flush and NeedDrain reports true, like Node's highWaterMark. It is
-// clamped to the buffer size. Defaults to 16 KiB if unspecified or n <= 0.
+// WithHighWaterMark sets the number of buffered bytes at which NeedDrain
+// reports true and the flusher starts writing, like Node's highWaterMark. It
+// is clamped to the buffer size. Defaults to 16 KiB if unspecified or n <= 0;
+// then the flusher writes in larger batches, a quarter of the buffer (at
+// most 1 MiB), for fewer system calls, or sooner when a producer waits for
+// the drain (Drained, OnDrain).
 func WithHighWaterMark(n int) Option {
 	return optionFunc(func(o *options) {
 		if n > 0 {
-			o.highWaterMark = n
+			o.highWaterMark, o.hwmSet = n, true
 		}
 	})
 }

@@ -1,145 +1,130 @@
 package logsink
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"time"
 
 	"go.uber.org/zap/zapcore"
 )
 
-// Retry backoff after a failed write: it starts at minBackoff, doubles after
-// each failure, and stops growing at maxBackoff.
-const (
-	minBackoff = 10 * time.Millisecond
-	maxBackoff = time.Second
-)
+// maxFlushAt caps the batch that wakes the flusher, so that a huge buffer
+// still reaches the destination in pieces of a sensible size.
+const maxFlushAt = 1 << 20
 
 // A Stream is a buffered, backpressured writer in front of a destination,
 // modelled on a Node.js Writable stream. It is a zapcore.WriteSyncer and an
 // io.ReaderFrom, and it is safe for concurrent use.
 //
-// Create one with New; it starts a flusher goroutine that Close stops.
+// Create one with New; it starts a flusher goroutine (and, if hooks are
+// set, a hook goroutine) that Close stops.
 type Stream struct {
-	dst      io.Writer
-	syncer   interface{ Sync() error }
-	sizer    SizeRotator
-	entryW   EntryWriter
-	track    bool // keep entry ends: the destination is a SizeRotator or an EntryWriter
-	timeRot  TimeRotator
-	follower Follower
-	opts     options
-	stats    counters
+	opts    options
+	flushAt int // pending bytes that wake the flusher
+	out     *output
+	hooks   *hooks // nil without hooks
+	stats   counters
 
-	mu          sync.Mutex
-	active      []byte        // entries accepted and not yet taken by the flusher
-	ends        []int         // end offset of each entry in active, kept only if track is set
-	buffered    int           // bytes accepted and not yet written: active plus the flusher's rest
-	kicked      bool          // a wake-up for the flusher is pending
-	needDrain   bool          // buffered reached the high-water mark since the last drain
-	drainCh     chan struct{} // closed at the next drain; made on demand by Drained
-	waiters     []*waiter     // Block writers queued for room, first in line first
-	reserved    int           // room granted to waiters that have not yet taken it
-	freeWaiters []*waiter     // waiters to reuse
-	ended       bool
-	finished    bool
-	failed      error // permanent destination failure; later entries are dropped
-	lastErr     error // the latest destination error since the last Sync
-	dropN       int   // entries dropped and not yet reported through OnDrop
-	dropBytes   int
-	summary     SummaryFunc // encodes drop summaries; nil for none
-	sumBuf      []byte      // the last summary encoded, reused
-	sumEntries  uint64      // dropped entries reported by summaries so far
-	sumBytes    uint64
+	mu        sync.Mutex
+	buf       ring      // entries accepted and not yet written
+	waiters   waitQueue // Block writers queued for room
+	flusher   flusherState
+	seqIn     uint64 // bytes stored since New
+	seqOut    uint64 // bytes released since New: written, or lost
+	needDrain bool
+	drainCh   chan struct{} // closed at the next drain; made on demand by Drained
+	ended     bool
+	finished  bool
+	failed    error // permanent destination failure; later entries are dropped
+	abandoned bool  // End gave up waiting for a destination call
+	sum       summary
 
-	// Owned by the flusher goroutine.
-	pending  []byte // entries taken from active and not yet written
-	pendEnds []int
-	midEntry bool // pending starts inside an entry after a partial write
-	backoff  time.Duration
-
-	kick     chan struct{}
+	kick     chan struct{} // capacity 1: wakes an idle flusher
 	reqs     chan request
-	done     chan struct{}
+	ending   chan struct{} // closed by End
+	endBy    time.Time     // when the flusher stops retrying; set before ending is closed
+	done     chan struct{} // closed when the flusher has returned
+	flushErr error         // the final flush's result; read after done
 	endOnce  sync.Once
 	endErr   error
-	closedCh chan struct{} // closed, returned by Drained when no drain is due
+	closedCh chan struct{} // closed; returned by Drained when no drain is due
 }
+
+// flusherState tells writers whether they must wake the flusher.
+type flusherState int
+
+const (
+	flusherIdle    flusherState = iota // waiting for a wake-up, a tick or a request
+	flusherWoken                       // woken, not yet running
+	flusherBusy                        // writing
+	flusherBackoff                     // waiting to retry a failed write
+)
 
 var _ zapcore.WriteSyncer = (*Stream)(nil)
 var _ io.ReaderFrom = (*Stream)(nil)
-
-type requestKind int
-
-const (
-	reqFlush requestKind = iota
-	reqSync
-	reqRotate
-	reqReopen
-	reqEnd
-)
-
-type request struct {
-	kind  requestKind
-	reply chan error
-}
 
 // New returns a Stream that writes to dst and starts its flusher. The stream
 // owns dst: Close flushes, syncs and then closes it if it is an io.Closer.
 // A nil dst gives a stream whose every entry is dropped and counted, and
 // whose Sync and Close report the nil destination.
+//
+// The buffer is allocated once, at the buffer size, so that Write never
+// allocates.
 func New(dst io.Writer, opts ...Option) *Stream {
 	s := &Stream{
-		dst:      dst,
 		opts:     newOptions(opts),
+		out:      newOutput(dst),
 		kick:     make(chan struct{}, 1),
 		reqs:     make(chan request),
+		ending:   make(chan struct{}),
 		done:     make(chan struct{}),
 		closedCh: make(chan struct{}),
 	}
 	close(s.closedCh)
-	// Both buffers at full size up front: growing one inside Write would
-	// stall the writer for a copy of up to the whole buffer.
-	s.active = make([]byte, 0, s.opts.bufferSize)
-	s.pending = make([]byte, 0, s.opts.bufferSize)
+	// The flusher writes in batches of a quarter of the buffer, for few,
+	// large writes; at the high-water mark if the caller set one or waits
+	// for drains with OnDrain, so that the drain comes as soon as the
+	// destination has taken the bytes.
+	s.flushAt = max(s.opts.highWaterMark, min(s.opts.bufferSize/4, maxFlushAt))
+	if s.opts.hwmSet || s.opts.onDrain != nil {
+		s.flushAt = s.opts.highWaterMark
+	}
+	s.buf = newRing(s.opts.bufferSize, s.out.tracksEntries())
+	s.sum.encode = s.opts.summary
 	if dst == nil {
 		s.failed = errNilDestination
 	}
-	s.syncer, _ = dst.(interface{ Sync() error })
-	s.sizer, _ = dst.(SizeRotator)
-	s.entryW, _ = dst.(EntryWriter)
-	s.track = s.sizer != nil || s.entryW != nil
-	s.timeRot, _ = dst.(TimeRotator)
-	s.follower, _ = dst.(Follower)
-	s.summary = s.opts.summary
-	if b, ok := dst.(Binder); ok {
-		b.Bind(Binding{
+	binder, isBinder := dst.(Binder)
+	s.hooks = newHooks(&s.opts, isBinder)
+	if isBinder {
+		binder.Bind(Binding{
 			Clock:        s.opts.clock,
-			Hook:         func(f func()) { f() },
+			Hook:         s.hooks.call,
 			Lost:         func(n int) { s.stats.lostBytes.Add(uint64(n)) },
 			CloseTimeout: s.opts.closeTimeout,
 		})
 	}
-	go s.run()
+	f := newFlusher(s)
+	go f.run()
 	return s
 }
 
 // Write buffers p as one entry and returns without waiting for the
 // destination, unless the buffer is full and the policy is Block. p is copied,
-// never kept.
+// never kept. Write makes no system call and allocates nothing.
 //
-// Under Drop, an entry that does not fit is dropped whole, counted and
-// reported through OnDrop, and Write still returns len(p), nil: zap prints
-// every Write error to its error output. Entries are also dropped and
-// counted when a Block timeout expires or the destination has failed for
-// good. After End, Write returns ErrClosed and changes nothing; a Write
-// still waiting for room when End is called returns ErrClosed too, and its
-// entry is counted as dropped.
+// Under Drop, an entry that does not fit, or is larger than the whole
+// buffer, is dropped whole, counted and reported through OnDrop, and Write
+// still returns len(p), nil: zap prints every Write error to its error
+// output. Entries are also dropped and counted when a Block timeout expires
+// or the destination has failed for good. After End, Write returns
+// ErrClosed and changes nothing; a Write still waiting for room when End is
+// called returns ErrClosed too. Stats count every Write that returns nil,
+// as accepted or as dropped, and none that returns an error.
 func (s *Stream) Write(p []byte) (int, error) {
-	if _, err := s.put(p, s.opts.policy == Block, s.opts.blockTimeout); err != nil {
+	if err := s.put(p, s.opts.policy == Block, s.opts.blockTimeout); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -151,7 +136,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 // and counted like any other drop. NewCore and NewSlogHandler use it for
 // warnings and errors.
 func (s *Stream) WriteKeep(p []byte) (int, error) {
-	if _, err := s.put(p, true, s.keepTimeout()); err != nil {
+	if err := s.put(p, true, s.keepTimeout()); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -166,344 +151,199 @@ func (s *Stream) keepTimeout() time.Duration {
 	return s.opts.keepTimeout
 }
 
-// put buffers p as one entry, waiting for room if block is set. A drop
-// summary that is due goes in first, as an entry of its own, so that it
-// sits right before the entry that found room. put reports whether p was
-// accepted; a refused p is counted as dropped.
-func (s *Stream) put(p []byte, block bool, timeout time.Duration) (bool, error) {
-	n := len(p)
+// put buffers p as one entry, waiting for room at most timeout (0: as long
+// as it takes) if wait is set; an entry that is refused is counted as
+// dropped. A drop summary that is due goes in first, so that it sits right
+// before the entry that found room.
+func (s *Stream) put(p []byte, wait bool, timeout time.Duration) error {
 	s.mu.Lock()
 	if s.ended {
 		s.mu.Unlock()
-		return false, ErrClosed
+		return ErrClosed
 	}
-	if len(s.waiters) > 0 || !s.fitsLocked(n) {
-		// Writers waiting for room go first, in order: a Drop write does
-		// not take the room they wait for, and a Block write queues.
-		if !block || !s.waitRoomLocked(n, timeout) {
-			ended := s.ended
-			s.dropLocked(len(p))
-			s.mu.Unlock()
-			if ended {
-				return false, ErrClosed
-			}
-			return false, nil
+	if s.waiters.len() == 0 && s.storableLocked(len(p)) {
+		s.storeLocked(p)
+		wake := s.wakeFlusherLocked()
+		s.mu.Unlock()
+		if wake {
+			s.runFlusher()
 		}
+		return nil
 	}
-	s.summaryLocked()
-	s.appendLocked(p)
-	if s.buffered >= s.opts.highWaterMark {
-		s.needDrain = true
-		s.wakeLocked()
-	} else if len(s.waiters) > 0 {
-		s.wakeLocked() // writers still wait for room: flush what is here
+	if !wait {
+		return s.dropOrYieldLocked(p)
 	}
-	s.mu.Unlock()
-	return true, nil
+	return s.waitLocked(p, timeout)
 }
 
-// setSummaryIfNone makes f the stream's drop summary unless it has one.
-func (s *Stream) setSummaryIfNone(f SummaryFunc) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.summary == nil {
-		s.summary = f
-	}
-}
-
-// summaryLocked appends a summary of the drops not yet reported, if there
-// are any and the stream has a summary. A summary may take the buffer past
-// its size by its own length: it is small, and the gap must be marked.
-func (s *Stream) summaryLocked() {
-	if s.summary == nil || s.failed != nil {
-		return
-	}
-	n := s.stats.dropped.Load() - s.sumEntries
-	if n == 0 {
-		return
-	}
-	nb := s.stats.droppedBytes.Load() - s.sumBytes
-	s.sumBuf = s.summary(s.sumBuf[:0], s.opts.clock.Now(), n, nb)
-	s.sumEntries += n
-	s.sumBytes += nb
-	if len(s.sumBuf) > 0 {
-		s.appendLocked(s.sumBuf)
-	}
-}
-
-// appendLocked adds p to the active buffer as one entry.
-func (s *Stream) appendLocked(p []byte) {
-	s.active = append(s.active, p...)
-	if s.track {
-		s.ends = append(s.ends, len(s.active))
-	}
-	s.buffered += len(p)
-	s.stats.entries.Add(1)
-	s.stats.bytes.Add(uint64(len(p)))
-}
-
-// fitsLocked reports whether an entry of n bytes can be buffered now. An
-// entry larger than the whole buffer fits only into an empty one.
-func (s *Stream) fitsLocked(n int) bool {
-	if s.failed != nil {
+// storableLocked reports whether an entry of n bytes, and the drop summary
+// that would go before it, can be stored now.
+func (s *Stream) storableLocked(n int) bool {
+	if s.failed != nil || n > len(s.buf.buf) || !s.buf.fits(n) {
 		return false
 	}
-	used := s.buffered + s.reserved
-	return used+n <= s.opts.bufferSize || (used == 0 && n > s.opts.bufferSize)
-}
-
-// waitRoomLocked queues for room: it waits until the flusher grants this
-// writer room for n bytes, the timeout (if > 0) passes, the stream ends or
-// the destination fails for good. It reports whether the room was granted.
-// Waiters are granted room in the order they came, as many at once as the
-// freed room holds, so a writer cannot lose the race for room again and
-// again.
-func (s *Stream) waitRoomLocked(n int, timeout time.Duration) bool {
-	w := s.newWaiterLocked(n)
-	defer s.freeWaiterLocked(w)
-	s.waiters = append(s.waiters, w)
-	s.grantLocked()
-	var deadline <-chan time.Time
-	for {
-		if s.ended || s.failed != nil {
-			if w.granted {
-				s.reserved -= n
-			}
-			s.removeLocked(w)
-			return false
-		}
-		if w.granted {
-			s.reserved -= n
-			s.removeLocked(w)
-			return true
-		}
-		if timeout > 0 && deadline == nil {
-			t := s.opts.clock.NewTicker(timeout)
-			defer t.Stop()
-			deadline = t.C
-		}
-		s.wakeLocked()
-		s.mu.Unlock()
-		timedOut := false
-		select {
-		case <-w.ready:
-		case <-deadline:
-			timedOut = true
-		}
-		s.mu.Lock()
-		if timedOut && !w.granted {
-			s.removeLocked(w)
-			s.grantLocked() // the next in line may fit where this one did not
-			return false
-		}
+	if m := s.summaryBeforeLocked(n); m > 0 {
+		return s.buf.fits(n + m)
 	}
+	return true
 }
 
-// A waiter is a Block writer queued for room. Waiters are reused, so that
-// waiting for room allocates nothing once the stream has run a while.
-type waiter struct {
-	n       int
-	ready   chan struct{} // capacity 1: a token wakes it
-	granted bool          // room for n bytes is reserved for it
-}
-
-func (w *waiter) wakeLocked() {
-	select {
-	case w.ready <- struct{}{}:
-	default: // already woken
+// storeLocked stores p as one entry, after the drop summary if one is due.
+func (s *Stream) storeLocked(p []byte) {
+	// An entry larger than the buffer is written before anything stored
+	// with it, so its summary waits for the next entry.
+	if len(p) <= len(s.buf.buf) && s.summaryBeforeLocked(len(p)) > 0 {
+		s.storeEntryLocked(s.sum.take(&s.stats, s.opts.clock))
 	}
+	s.storeEntryLocked(p)
 }
 
-func (s *Stream) newWaiterLocked(n int) *waiter {
-	var w *waiter
-	if k := len(s.freeWaiters); k > 0 {
-		w, s.freeWaiters = s.freeWaiters[k-1], s.freeWaiters[:k-1]
+func (s *Stream) storeEntryLocked(p []byte) {
+	if len(p) > len(s.buf.buf) {
+		s.buf.putBig(p)
 	} else {
-		w = &waiter{ready: make(chan struct{}, 1)}
+		s.buf.put(p)
 	}
-	w.n, w.granted = n, false
-	return w
-}
-
-// freeWaiterLocked keeps w for reuse, without a stale wake-up token.
-func (s *Stream) freeWaiterLocked(w *waiter) {
-	select {
-	case <-w.ready:
-	default:
-	}
-	s.freeWaiters = append(s.freeWaiters, w)
-}
-
-// wakeAllLocked wakes every waiter, to find the stream ended or failed.
-func (s *Stream) wakeAllLocked() {
-	for _, w := range s.waiters {
-		w.wakeLocked()
+	s.seqIn += uint64(len(p))
+	s.stats.entries.Add(1)
+	s.stats.bytes.Add(uint64(len(p)))
+	if s.buf.used >= s.opts.highWaterMark {
+		s.needDrain = true
 	}
 }
 
-func (s *Stream) removeLocked(w *waiter) {
-	for i, x := range s.waiters {
-		if x == w {
-			s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
-			return
-		}
+// wakeFlusherLocked reports whether the caller must wake the flusher: it is
+// idle and a batch is waiting, or writers wait for room.
+func (s *Stream) wakeFlusherLocked() bool {
+	if s.flusher != flusherIdle {
+		return false
 	}
+	if s.buf.pending() < s.flushAt && s.waiters.len() == 0 {
+		return false
+	}
+	s.flusher = flusherWoken
+	return true
 }
 
-// grantLocked reserves room for the waiters at the head of the queue, in
-// order, as many as fit, and wakes them.
-func (s *Stream) grantLocked() {
-	for _, w := range s.waiters {
-		if w.granted {
-			continue
-		}
-		if !s.fitsLocked(w.n) {
-			return
-		}
-		w.granted = true
-		s.reserved += w.n
-		w.wakeLocked()
-	}
-}
-
-func (s *Stream) dropLocked(n int) {
-	s.stats.dropped.Add(1)
-	s.stats.droppedBytes.Add(uint64(n))
-	if s.opts.onDrop != nil {
-		s.dropN++
-		s.dropBytes += n
-		s.wakeLocked()
-	}
-}
-
-// wakeLocked asks the flusher to run, once until it next takes the buffer.
-func (s *Stream) wakeLocked() {
-	if s.kicked {
-		return
-	}
-	s.kicked = true
+// runFlusher wakes the flusher and yields to it. Without the yield, on a
+// busy machine with fewer CPUs than logging goroutines the flusher waits
+// for a writer's time slice to end (up to 10ms) while the writers fill the
+// buffer, and under Drop they then drop what the destination could have
+// taken. The yield costs about a microsecond once per batch.
+func (s *Stream) runFlusher() {
 	select {
 	case s.kick <- struct{}{}:
 	default:
 	}
+	runtime.Gosched()
 }
 
-// Sync writes everything buffered, then syncs the destination if it has a
-// Sync method. EINVAL, ENOTSUP and ENOTTY from the destination's Sync (pipes,
-// terminals, /dev/null) are not errors. Sync returns the latest destination
-// error since the previous Sync, even one that a retry has since healed, so
-// that a caller learns of it; after a permanent failure it returns that
-// failure every time.
-func (s *Stream) Sync() error { return s.request(reqSync) }
-
-// Flush writes everything buffered to the destination, without syncing it.
-func (s *Stream) Flush() error { return s.request(reqFlush) }
-
-// Rotate writes everything buffered, syncs the destination and then calls
-// its Rotate method: entries whose Write returned before Rotate was called
-// are in the old file, entries written after Rotate returned in the new one.
-// It returns ErrNotRotatable if the destination has no Rotate method.
-func (s *Stream) Rotate() error {
-	if _, ok := s.dst.(Rotator); !ok {
-		return ErrNotRotatable
-	}
-	return s.request(reqRotate)
-}
-
-// Reopen writes everything buffered, syncs the destination and then calls
-// its Reopen method, for files renamed under the stream by an external tool
-// such as logrotate. It returns ErrNotReopenable if the destination has no
-// Reopen method.
-func (s *Stream) Reopen() error {
-	if _, ok := s.dst.(Reopener); !ok {
-		return ErrNotReopenable
-	}
-	err := s.request(reqReopen)
-	if err == nil {
-		s.stats.reopens.Add(1)
-	}
-	return err
-}
-
-func (s *Stream) request(kind requestKind) error {
-	r := request{kind: kind, reply: make(chan error, 1)}
-	select {
-	case s.reqs <- r:
-	case <-s.done:
-		return ErrClosed
-	}
-	return <-r.reply
-}
-
-// End writes p as a last entry (with Block semantics) if it is not empty,
-// marks the stream ended, and waits while the flusher writes everything
-// buffered, syncs the destination (OnFinish) and closes it (OnClose). If the
-// destination keeps failing, End retries until the close timeout and then
-// returns an error that says how many bytes were not written.
-//
-// Calling End again with an empty p waits for the first call to finish and
-// returns nil; with a non-empty p it returns ErrClosed.
-func (s *Stream) End(p []byte) error {
-	if len(p) > 0 {
-		if _, err := s.WriteKeep(p); err != nil {
-			return err
+// dropOrYieldLocked refuses p under Drop. If the flusher has been woken but
+// has not run yet, the writer first yields to it once and tries again, so
+// that an entry is dropped only when the destination is really behind.
+func (s *Stream) dropOrYieldLocked(p []byte) error {
+	if s.flusher == flusherWoken && s.failed == nil && len(p) <= len(s.buf.buf) {
+		s.mu.Unlock()
+		runtime.Gosched()
+		s.mu.Lock()
+		if s.ended {
+			s.mu.Unlock()
+			return ErrClosed
+		}
+		if s.waiters.len() == 0 && s.storableLocked(len(p)) {
+			s.storeLocked(p)
+			s.mu.Unlock()
+			return nil
 		}
 	}
-	first := false
-	s.endOnce.Do(func() {
-		first = true
-		s.mu.Lock()
-		s.ended = true
-		s.wakeAllLocked() // blocked writers now fail with ErrClosed
+	s.dropLocked(len(p))
+	s.mu.Unlock()
+	return nil
+}
+
+// waitLocked queues p for room and waits until it is stored, the timeout
+// (if > 0) passes, the stream ends or the destination fails for good.
+// Under Drop, an entry larger than the whole buffer is dropped at once.
+// It unlocks the stream.
+func (s *Stream) waitLocked(p []byte, timeout time.Duration) error {
+	if s.failed != nil || (len(p) > len(s.buf.buf) && s.opts.policy == Drop) {
+		s.dropLocked(len(p))
 		s.mu.Unlock()
-		r := request{kind: reqEnd, reply: make(chan error, 1)}
-		s.reqs <- r
-		s.endErr = <-r.reply
-	})
-	if !first {
-		<-s.done
 		return nil
 	}
-	return s.endErr
-}
-
-// Close is End(nil). It is idempotent: later calls wait for the first to
-// finish and return nil.
-func (s *Stream) Close() error { return s.End(nil) }
-
-// ReadFrom reads r until EOF and writes each line, with its newline, as one
-// entry, so that the Drop policy never tears a line; a final line without a
-// newline is an entry too. It returns the number of bytes read, like Node's
-// readable.pipe(writable) with backpressure: under Block it reads no faster
-// than the destination takes.
-func (s *Stream) ReadFrom(r io.Reader) (int64, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var total int64
-	var long []byte // a line longer than br's buffer, gathered in pieces
-	for {
-		chunk, err := br.ReadSlice('\n')
-		total += int64(len(chunk))
-		if errors.Is(err, bufio.ErrBufferFull) {
-			long = append(long, chunk...)
-			continue
+	w := s.waiters.add(p)
+	s.admitLocked()
+	var deadline *time.Ticker
+	timedOut := false
+	for !w.stored {
+		if s.ended || s.failed != nil || timedOut {
+			s.waiters.remove(w)
+			s.admitLocked() // the next in line may fit where this one did not
+			if !s.ended {
+				s.dropLocked(len(p)) // an ErrClosed is not counted, as after End
+			}
+			break
 		}
-		if len(long) > 0 {
-			long = append(long, chunk...)
-			chunk = long
+		if timeout > 0 && deadline == nil {
+			deadline = s.opts.clock.NewTicker(timeout)
 		}
-		if len(chunk) > 0 {
-			if _, werr := s.Write(chunk); werr != nil {
-				return total, werr
+		if s.flusher == flusherIdle {
+			s.flusher = flusherWoken
+			select {
+			case s.kick <- struct{}{}:
+			default:
 			}
 		}
-		long = long[:0]
-		if err == io.EOF {
-			return total, nil
+		s.mu.Unlock()
+		select {
+		case <-w.ready:
+		case <-tickerC(deadline):
+			timedOut = true
 		}
-		if err != nil {
-			return total, err
-		}
+		s.mu.Lock()
 	}
+	closed := s.ended && !w.stored
+	s.waiters.recycle(w)
+	s.mu.Unlock()
+	if deadline != nil {
+		deadline.Stop()
+	}
+	if closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// tickerC returns t's channel, or nil (never ready) for no ticker.
+func tickerC(t *time.Ticker) <-chan time.Time {
+	if t == nil {
+		return nil
+	}
+	return t.C
+}
+
+// admitLocked stores the entries of waiting writers, first in line first,
+// as long as they fit, and wakes their writers. An entry larger than the
+// whole buffer is stored once the buffer is empty.
+func (s *Stream) admitLocked() {
+	for w := s.waiters.front(); w != nil; w = s.waiters.front() {
+		if s.failed != nil {
+			return
+		}
+		big := len(w.p) > len(s.buf.buf)
+		if big && s.buf.used > 0 || !big && !s.storableLocked(len(w.p)) {
+			return
+		}
+		s.storeLocked(w.p)
+		s.waiters.popFront()
+	}
+}
+
+// dropLocked counts a refused entry and reports it through OnDrop.
+func (s *Stream) dropLocked(n int) {
+	s.stats.dropped.Add(1)
+	s.stats.droppedBytes.Add(uint64(n))
+	s.hooks.drop(n)
 }
 
 // NeedDrain reports whether the buffer has reached the high-water mark since
@@ -527,7 +367,30 @@ func (s *Stream) Drained() <-chan struct{} {
 	if s.drainCh == nil {
 		s.drainCh = make(chan struct{})
 	}
+	// A producer waits for the drain: write now rather than at the next
+	// batch or tick.
+	if s.flusher == flusherIdle {
+		s.flusher = flusherWoken
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
 	return s.drainCh
+}
+
+// drainedLocked ends a due drain once the buffer is empty and reports
+// whether it did, so that the caller fires OnDrain.
+func (s *Stream) drainedLocked() bool {
+	if !s.needDrain || s.buf.used > 0 {
+		return false
+	}
+	s.needDrain = false
+	if s.drainCh != nil {
+		close(s.drainCh)
+		s.drainCh = nil
+	}
+	return true
 }
 
 // Buffered returns the number of bytes accepted and not yet taken by the
@@ -536,7 +399,7 @@ func (s *Stream) Drained() <-chan struct{} {
 func (s *Stream) Buffered() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.buffered
+	return s.buf.used
 }
 
 // HighWaterMark returns the high-water mark in bytes.
@@ -563,5 +426,5 @@ func (s *Stream) Stats() Stats { return s.stats.snapshot() }
 
 // String describes the stream for debugging.
 func (s *Stream) String() string {
-	return fmt.Sprintf("logsink.Stream(%T, policy=%s)", s.dst, s.opts.policy)
+	return fmt.Sprintf("logsink.Stream(%T, policy=%s)", s.out.dst, s.opts.policy)
 }

@@ -224,8 +224,8 @@ func TestHooksFireOnceInOrder(t *testing.T) {
 	var s *logsink.Stream
 	s, w, _ = newStream(t,
 		logsink.OnFinish(func() {
-			_, syncs, closes := w.Counts()
-			record(fmt.Sprintf("finish %q syncs=%d closes=%d", w.String(), syncs, closes))
+			_, syncs, _ := w.Counts()
+			record(fmt.Sprintf("finish %q syncs=%d", w.String(), syncs))
 		}),
 		logsink.OnClose(func() {
 			_, _, closes := w.Counts()
@@ -243,7 +243,7 @@ func TestHooksFireOnceInOrder(t *testing.T) {
 	require.NoError(t, s.End(nil), "End after Close")
 
 	assert.Equal(t, []string{
-		`finish "last words\n" syncs=1 closes=0`,
+		`finish "last words\n" syncs=1`,
 		"close closes=1",
 	}, events, "finish after the final flush and sync, close after the destination's Close, once each")
 	assert.True(t, s.Ended(), "Ended")
@@ -324,9 +324,7 @@ func TestRetryAfterFailure(t *testing.T) {
 	<-drained
 	assert.Equal(t, "kept through a full disk\n", w.String(), "written once after recovery")
 
-	err = s.Sync()
-	assert.ErrorIs(t, err, syscall.ENOSPC, "the next Sync reports the healed failure")
-	assert.NoError(t, s.Sync(), "and only once")
+	assert.NoError(t, s.Sync(), "Sync reports what it could not do, not a healed failure")
 	require.NoError(t, s.Close())
 	st := s.Stats()
 	assert.GreaterOrEqual(t, st.Errors, uint64(1), "Errors")

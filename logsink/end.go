@@ -1,0 +1,102 @@
+package logsink
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// End writes p as a last entry if it is not empty (waiting for room as
+// under Block, within the close timeout), marks the stream ended, and waits
+// while the flusher writes everything buffered, syncs the destination
+// (OnFinish) and closes it, and the hooks run to OnClose.
+//
+// End returns within the close timeout (WithCloseTimeout) in every case. If
+// the destination keeps failing, the flusher retries until shortly before
+// it and End returns an error that says how many bytes were not written. If
+// a destination call never returns (a stalled pipe reader, a hung network
+// mount), End gives up on it: it counts what was not written in
+// Stats().LostBytes and returns an error that says how many bytes that is
+// and matches os.ErrDeadlineExceeded. The flusher goroutine stays blocked
+// in that call, which cannot be interrupted; when the call returns, it
+// takes back from LostBytes what the call wrote, closes the destination and
+// exits. It is the only thing End leaves behind.
+//
+// Calling End again with an empty p waits for the first call to finish and
+// returns nil; with a non-empty p it returns ErrClosed.
+func (s *Stream) End(p []byte) error {
+	if len(p) > 0 && s.Ended() {
+		return ErrClosed
+	}
+	first := false
+	s.endOnce.Do(func() {
+		first = true
+		s.endErr = s.end(p)
+	})
+	switch {
+	case first:
+		return s.endErr
+	case len(p) > 0:
+		return ErrClosed
+	}
+	return nil
+}
+
+// Close is End(nil). It is idempotent: later calls wait for the first to
+// finish and return nil.
+func (s *Stream) Close() error { return s.End(nil) }
+
+// end runs End once. The close timeout is shared out: the flusher retries
+// until two graces before it, End waits for the flusher until one grace
+// before it, and the hooks have the rest.
+func (s *Stream) end(p []byte) error {
+	clock := s.opts.clock
+	start := clock.Now()
+	timeout := s.opts.closeTimeout
+	grace := min(timeout/5, 250*time.Millisecond)
+	until := func(d time.Duration) *time.Ticker {
+		return clock.NewTicker(max(start.Add(d).Sub(clock.Now()), time.Nanosecond))
+	}
+
+	if len(p) > 0 {
+		if err := s.put(p, true, timeout-2*grace); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	s.ended = true
+	s.endBy = start.Add(timeout - 2*grace)
+	s.waiters.wakeAll() // blocked writers now fail with ErrClosed
+	s.mu.Unlock()
+	close(s.ending)
+
+	var err error
+	flusherBy := until(timeout - grace)
+	select {
+	case <-s.done:
+		err = s.flushErr
+	case <-flusherBy.C:
+		err = s.abandon()
+	}
+	flusherBy.Stop()
+
+	hooksBy := until(timeout)
+	defer hooksBy.Stop()
+	if !s.hooks.close(hooksBy.C) {
+		err = errors.Join(err, fmt.Errorf("logsink: close: hooks still running after the close timeout (%s)", timeout))
+	}
+	return err
+}
+
+// abandon gives up on a flusher stuck in a destination call: everything
+// still buffered, the part being written included, counts as lost.
+func (s *Stream) abandon() error {
+	s.mu.Lock()
+	s.abandoned = true
+	lost := s.buf.used
+	s.mu.Unlock()
+	s.stats.lostBytes.Add(uint64(lost))
+	return fmt.Errorf("logsink: close: the destination did not return within the close timeout (%s), %d bytes not written: %w",
+		s.opts.closeTimeout, lost, os.ErrDeadlineExceeded)
+}

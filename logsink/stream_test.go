@@ -197,6 +197,18 @@ func TestEntryLargerThanBuffer(t *testing.T) {
 		assert.Equal(t, "before\n"+string(big)+"after\n", w.String())
 		assert.Zero(t, s.Stats().Dropped, "Dropped")
 	})
+	t.Run("drop drops it into an empty buffer too", func(t *testing.T) {
+		s, w, _ := newStream(t, logsink.WithBufferSize(64), logsink.WithPolicy(logsink.Drop))
+		for _, write := range []func([]byte) (int, error){s.Write, s.WriteKeep} {
+			n, err := write(big)
+			require.NoError(t, err)
+			require.Equal(t, len(big), n)
+			assert.Zero(t, s.Buffered(), "the buffer never holds more than its size")
+		}
+		require.NoError(t, s.Close())
+		assert.Empty(t, w.String())
+		assert.Equal(t, uint64(2), s.Stats().Dropped, "Dropped")
+	})
 	t.Run("drop drops it", func(t *testing.T) {
 		s, w, _ := newStream(t, logsink.WithBufferSize(64), logsink.WithPolicy(logsink.Drop))
 		for _, p := range [][]byte{[]byte("before\n"), big, []byte("after\n")} {

@@ -20,7 +20,7 @@ func ExampleNew() {
 	fmt.Println(s.Stats())
 	// Output:
 	// buffered, then written by the flusher
-	// {"entries":1,"bytes":38,"dropped":0,"dropped_bytes":0,"lost_bytes":0,"flushes":1,"errors":0,"rotations":0,"reopens":0,"sampled":0}
+	// {"entries":1,"bytes":38,"dropped":0,"dropped_bytes":0,"lost_bytes":0,"flushes":1,"errors":0,"rotations":0,"reopens":0,"sampled":0,"spilled_entries":0,"spilled_bytes":0,"replayed_entries":0,"replayed_bytes":0,"spill_bytes":0,"spill_corrupt":0}
 }
 
 func ExampleStream_ReadFrom() {

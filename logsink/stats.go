@@ -1,7 +1,7 @@
 package logsink
 
 import (
-	"fmt"
+	"encoding/json"
 	"sync/atomic"
 )
 
@@ -22,17 +22,31 @@ type Stats struct {
 	Rotations    uint64 `json:"rotations"`     // completed rotations, by any trigger
 	Reopens      uint64 `json:"reopens"`       // reopens of the destination's file: Reopen, a signal, or following the path
 	Sampled      uint64 `json:"sampled"`       // entries zap's sampler discarded before they reached the stream (Build)
+
+	// The spill (WithSpill): entries and bytes written to it, entries and
+	// bytes delivered from it, bytes on disk now (records included, what a
+	// previous stream left too), and bytes skipped as corrupt (a torn tail
+	// after a crash).
+	SpilledEntries  uint64 `json:"spilled_entries"`
+	SpilledBytes    uint64 `json:"spilled_bytes"`
+	ReplayedEntries uint64 `json:"replayed_entries"`
+	ReplayedBytes   uint64 `json:"replayed_bytes"`
+	SpillBytes      uint64 `json:"spill_bytes"`
+	SpillCorrupt    uint64 `json:"spill_corrupt"`
 }
 
 // String returns the stats as a JSON object.
 func (s Stats) String() string {
-	return fmt.Sprintf(`{"entries":%d,"bytes":%d,"dropped":%d,"dropped_bytes":%d,"lost_bytes":%d,"flushes":%d,"errors":%d,"rotations":%d,"reopens":%d,"sampled":%d}`,
-		s.Entries, s.Bytes, s.Dropped, s.DroppedBytes, s.LostBytes, s.Flushes, s.Errors, s.Rotations, s.Reopens, s.Sampled)
+	b, _ := json.Marshal(s) // a struct of integers: cannot fail
+	return string(b)
 }
 
 type counters struct {
 	entries, bytes, dropped, droppedBytes, lostBytes atomic.Uint64
 	flushes, errors, rotations, reopens, sampled     atomic.Uint64
+	spilledEntries, spilledBytes                     atomic.Uint64
+	replayedEntries, replayedBytes                   atomic.Uint64
+	spillBytes, spillCorrupt                         atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -47,5 +61,12 @@ func (c *counters) snapshot() Stats {
 		Rotations:    c.rotations.Load(),
 		Reopens:      c.reopens.Load(),
 		Sampled:      c.sampled.Load(),
+
+		SpilledEntries:  c.spilledEntries.Load(),
+		SpilledBytes:    c.spilledBytes.Load(),
+		ReplayedEntries: c.replayedEntries.Load(),
+		ReplayedBytes:   c.replayedBytes.Load(),
+		SpillBytes:      c.spillBytes.Load(),
+		SpillCorrupt:    c.spillCorrupt.Load(),
 	}
 }

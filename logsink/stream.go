@@ -87,7 +87,7 @@ func New(dst io.Writer, opts ...Option) *Stream {
 	// large writes; at the high-water mark if the caller set one or waits
 	// for drains with OnDrain, so that the drain comes as soon as the
 	// destination has taken the bytes.
-	s.flushAt = max(s.opts.highWaterMark, min(s.opts.bufferSize/4, maxFlushAt))
+	s.flushAt = min(max(s.opts.highWaterMark, min(s.opts.bufferSize/4, maxFlushAt)), s.opts.bufferSize/2)
 	if s.opts.hwmSet || s.opts.onDrain != nil {
 		s.flushAt = s.opts.highWaterMark
 	}
@@ -163,10 +163,10 @@ func (s *Stream) put(p []byte, wait bool, timeout time.Duration) error {
 	}
 	if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 		s.storeLocked(p)
-		wake := s.wakeFlusherLocked()
+		woke := s.wakeFlusherLocked()
 		s.mu.Unlock()
-		if wake {
-			s.runFlusher()
+		if woke {
+			yieldToFlusher()
 		}
 		return nil
 	}
@@ -212,31 +212,34 @@ func (s *Stream) storeEntryLocked(p []byte) {
 	}
 }
 
-// wakeFlusherLocked reports whether the caller must wake the flusher: it is
-// idle and a batch is waiting, or writers wait for room.
+// wakeFlusherLocked wakes the flusher if it is idle and a batch is
+// waiting, and reports whether it did.
 func (s *Stream) wakeFlusherLocked() bool {
-	if s.flusher != flusherIdle {
-		return false
-	}
 	if s.buf.pending() < s.flushAt && s.waiters.len() == 0 {
 		return false
 	}
-	s.flusher = flusherWoken
-	return true
+	return s.kickLocked()
 }
 
-// runFlusher wakes the flusher and yields to it. Without the yield, on a
-// busy machine with fewer CPUs than logging goroutines the flusher waits
-// for a writer's time slice to end (up to 10ms) while the writers fill the
-// buffer, and under Drop they then drop what the destination could have
-// taken. The yield costs about a microsecond once per batch.
-func (s *Stream) runFlusher() {
+// kickLocked wakes the flusher if it is idle, and reports whether it did.
+func (s *Stream) kickLocked() bool {
+	if s.flusher != flusherIdle {
+		return false
+	}
+	s.flusher = flusherWoken
 	select {
 	case s.kick <- struct{}{}:
 	default:
 	}
-	runtime.Gosched()
+	return true
 }
+
+// yieldToFlusher lets the flusher just woken run. Without the yield, on a
+// busy machine with fewer CPUs than logging goroutines the flusher waits
+// for a writer's time slice to end (up to 10ms) while the writers fill the
+// buffer, and under Drop they then drop what the destination could have
+// taken. The yield costs about a microsecond once per batch.
+func yieldToFlusher() { runtime.Gosched() }
 
 // dropOrYieldLocked refuses p under Drop. If the flusher has been woken but
 // has not run yet, the writer first yields to it once and tries again, so
@@ -244,7 +247,7 @@ func (s *Stream) runFlusher() {
 func (s *Stream) dropOrYieldLocked(p []byte) error {
 	if s.flusher == flusherWoken && s.failed == nil && len(p) <= len(s.buf.buf) {
 		s.mu.Unlock()
-		runtime.Gosched()
+		yieldToFlusher()
 		s.mu.Lock()
 		if s.ended {
 			s.mu.Unlock()
@@ -257,6 +260,7 @@ func (s *Stream) dropOrYieldLocked(p []byte) error {
 		}
 	}
 	s.dropLocked(len(p))
+	s.kickLocked() // the buffer is full: whatever the threshold, there is work
 	s.mu.Unlock()
 	return nil
 }
@@ -287,13 +291,7 @@ func (s *Stream) waitLocked(p []byte, timeout time.Duration) error {
 		if timeout > 0 && deadline == nil {
 			deadline = s.opts.clock.NewTicker(timeout)
 		}
-		if s.flusher == flusherIdle {
-			s.flusher = flusherWoken
-			select {
-			case s.kick <- struct{}{}:
-			default:
-			}
-		}
+		s.kickLocked()
 		s.mu.Unlock()
 		select {
 		case <-w.ready:
@@ -369,13 +367,7 @@ func (s *Stream) Drained() <-chan struct{} {
 	}
 	// A producer waits for the drain: write now rather than at the next
 	// batch or tick.
-	if s.flusher == flusherIdle {
-		s.flusher = flusherWoken
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
-	}
+	s.kickLocked()
 	return s.drainCh
 }
 

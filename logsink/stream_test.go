@@ -632,7 +632,8 @@ func TestRetryAfterHint(t *testing.T) {
 // later entry that would fit is dropped rather than take the room a kept
 // entry waits for.
 func TestWaitersGoFirst(t *testing.T) {
-	s, w, _ := newStream(t, logsink.WithPolicy(logsink.Drop), logsink.WithBufferSize(20))
+	// The mark at the buffer size: only the waiting writer wakes the flusher.
+	s, w, _ := newStream(t, logsink.WithPolicy(logsink.Drop), logsink.WithBufferSize(20), logsink.WithHighWaterMark(20))
 	w.Hold()
 	_, err := s.Write([]byte("aaaaaaaaaaaaaa\n")) // 15 bytes
 	require.NoError(t, err)

@@ -64,9 +64,15 @@ func (s *Stream) end(p []byte) error {
 			return err
 		}
 	}
+	// With a spill, the flusher stops retrying at half the close timeout,
+	// to leave time for saving what is left to the spill and syncing it.
+	retryFor := timeout - 2*grace
+	if s.spill != nil {
+		retryFor = timeout / 2
+	}
 	s.mu.Lock()
 	s.ended = true
-	s.endBy = start.Add(timeout - 2*grace)
+	s.endBy = start.Add(retryFor)
 	s.waiters.wakeAll() // blocked writers now fail with ErrClosed
 	s.mu.Unlock()
 	close(s.ending)
@@ -80,6 +86,14 @@ func (s *Stream) end(p []byte) error {
 		err = s.abandon()
 	}
 	flusherBy.Stop()
+	if s.spiller != nil {
+		spillerBy := until(timeout - grace)
+		select {
+		case <-s.spiller.done:
+		case <-spillerBy.C: // a spill disk that hangs: left behind, like the flusher
+		}
+		spillerBy.Stop()
+	}
 
 	hooksBy := until(timeout)
 	defer hooksBy.Stop()
@@ -90,13 +104,31 @@ func (s *Stream) end(p []byte) error {
 }
 
 // abandon gives up on a flusher stuck in a destination call: everything
-// still buffered, the part being written included, counts as lost.
+// still buffered, the part being written included, counts as lost; with a
+// spill it is saved there instead, if the spill is not stuck too.
 func (s *Stream) abandon() error {
 	s.mu.Lock()
 	s.abandoned = true
-	lost := s.buf.used
+	inflight, inflightEnds := s.inflight, s.inflightEnds
 	s.mu.Unlock()
+	lost := 0
+	if s.spill != nil && s.spillMu.TryLock() {
+		lost = s.saveToSpillLocked(inflight, inflightEnds)
+		if err := s.spill.close(); err != nil {
+			s.fail(err)
+		}
+		s.spillMu.Unlock()
+	} else {
+		s.mu.Lock()
+		lost = s.buf.used + len(inflight)
+		s.inflightLost = true
+		s.mu.Unlock()
+	}
 	s.stats.lostBytes.Add(uint64(lost))
-	return fmt.Errorf("logsink: close: the destination did not return within the close timeout (%s), %d bytes not written: %w",
-		s.opts.closeTimeout, lost, os.ErrDeadlineExceeded)
+	what := "the destination"
+	if s.spill != nil {
+		what = "the destination or the spill"
+	}
+	return fmt.Errorf("logsink: close: %s did not finish within the close timeout (%s), %d bytes not written: %w",
+		what, s.opts.closeTimeout, lost, os.ErrDeadlineExceeded)
 }

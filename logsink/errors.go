@@ -21,6 +21,12 @@ var (
 	// Reopen method. Test with errors.Is.
 	ErrNotReopenable = errors.New("logsink: destination cannot reopen")
 
+	// ErrLeftInSpill is returned by Close when the destination did not
+	// take everything within the close timeout and the rest is kept in the
+	// spill directory, for the next stream on it: not lost. Test with
+	// errors.Is.
+	ErrLeftInSpill = errors.New("logsink: entries left in the spill")
+
 	errNilDestination = errors.New("logsink: nil destination")
 )
 

@@ -19,14 +19,23 @@ type flusher struct {
 	s         *Stream
 	out       *output
 	ends      []int // scratch: entry ends of the region being written
+	cur       batch // the batch being written
 	retry     timer // pending retry after a failed write
 	backoff   backoff
 	rot       timer // next time rotation
 	rotateDue bool
+
+	// With a spill: the rest of a copied or spilled batch that a failed
+	// write left, written before anything else; the buffers batches are
+	// copied and read into; the largest batch.
+	held     batch
+	copyBuf  []byte
+	readBuf  []byte
+	batchMax int
 }
 
 func newFlusher(s *Stream) *flusher {
-	f := &flusher{s: s, out: s.out}
+	f := &flusher{s: s, out: s.out, batchMax: min(s.opts.bufferSize/4, maxFlushAt)}
 	f.out.rotate = f.rotate
 	return f
 }
@@ -84,6 +93,7 @@ func (f *flusher) tick() {
 		f.background(f.accepted())
 	}
 	f.storeSummary() // if it did not fit before the flush, it fits now
+	f.syncSpill()
 }
 
 // background writes everything up to upTo, and then more while a batch
@@ -103,54 +113,124 @@ func (f *flusher) background(upTo uint64) {
 	}
 }
 
-// writeUpTo writes the buffer, a region at a time, until everything stored
+// writeUpTo writes the buffer, a batch at a time, until everything stored
 // before position upTo is written and, if batches is set, less than a batch
 // waits and no writer waits for room; then the flusher is idle again. It
 // returns the first failure.
 func (f *flusher) writeUpTo(upTo uint64, batches bool) error {
-	s := f.s
 	for {
-		s.mu.Lock()
-		if s.abandoned {
-			s.mu.Unlock()
-			return errAbandoned
+		b, err := f.next(upTo, batches)
+		if err != nil || b == nil {
+			return err
 		}
-		if f.caughtUpLocked(upTo, batches) {
-			s.flusher = flusherIdle
-			s.mu.Unlock()
-			return nil
+		if b.src == fromCopy {
+			f.publishInflight(b)
 		}
-		s.flusher = flusherBusy
-		p, ends := s.buf.take(f.ends)
-		f.ends = ends
-		s.mu.Unlock()
-
-		n, err := f.out.write(p, ends)
-		if err == nil && n < len(p) {
+		n, err := f.out.write(b.p, b.ends)
+		if err == nil && n < len(b.p) {
 			err = io.ErrShortWrite
 		}
-
-		s.mu.Lock()
-		atEnd := s.buf.release(n)
-		s.seqOut += uint64(n)
-		abandoned := s.abandoned
-		s.admitLocked()
-		drained := s.drainedLocked()
-		s.mu.Unlock()
-		if abandoned {
-			// Close counted these bytes as lost when it gave up.
-			s.stats.lostBytes.Add(-uint64(n))
+		if abandoned := f.wrote(b, n); abandoned {
 			return errAbandoned
-		}
-		f.out.midEntry = !atEnd
-		if drained {
-			s.hooks.drain()
 		}
 		if err != nil {
 			return fmt.Errorf("logsink: write: %w", err)
 		}
-		s.stats.flushes.Add(1)
+		f.s.stats.flushes.Add(1)
 	}
+}
+
+// A batch is what the flusher writes in one call: a region of the ring,
+// written in place, or, with a spill, a copy of one or entries read back
+// from the spill.
+type batch struct {
+	p       []byte
+	ends    []int // entry ends in p
+	src     batchSource
+	records int // from the spill: entries read, and their bytes, to commit
+	bytes   int
+}
+
+type batchSource int
+
+const (
+	fromRing  batchSource = iota // a region of the ring, released as written
+	fromCopy                     // copied out of the ring, already released
+	fromSpill                    // read from the spill, committed once written
+)
+
+// next returns the next batch to write, or nil when writeUpTo is done.
+func (f *flusher) next(upTo uint64, batches bool) (*batch, error) {
+	s := f.s
+	if f.held.p != nil {
+		return &f.held, nil // the rest of a batch a write left
+	}
+	s.mu.Lock()
+	if s.abandoned {
+		s.mu.Unlock()
+		return nil, errAbandoned
+	}
+	if s.spill != nil && !s.spill.empty() {
+		// Only the flusher takes from the spill: it stays non-empty.
+		s.flusher = flusherBusy
+		s.mu.Unlock()
+		return f.readSpill()
+	}
+	if f.caughtUpLocked(upTo, batches) {
+		s.flusher = flusherIdle
+		s.mu.Unlock()
+		return nil, nil
+	}
+	p, ends := s.buf.take(f.ends)
+	f.ends = ends
+	if len(p) == 0 {
+		// The spiller is moving the region to the spill; it wakes the
+		// flusher when done.
+		s.flusher = flusherIdle
+		s.mu.Unlock()
+		return nil, nil
+	}
+	s.flusher = flusherBusy
+	s.mu.Unlock()
+	if s.spill != nil {
+		return f.copyOut(p, ends), nil
+	}
+	f.cur = batch{p: p, ends: ends, src: fromRing}
+	return &f.cur, nil
+}
+
+// wrote accounts for a write of b that took n bytes, and reports whether
+// Close gave up on the flusher meanwhile; then nothing is touched.
+func (f *flusher) wrote(b *batch, n int) (abandoned bool) {
+	s := f.s
+	s.mu.Lock()
+	if s.abandoned {
+		lost := s.inflightLost || b.src == fromRing
+		s.mu.Unlock()
+		if lost {
+			// Close counted these bytes as lost when it gave up.
+			s.stats.lostBytes.Add(-uint64(n))
+		}
+		return true
+	}
+	atEnd := true
+	if b.src == fromRing {
+		atEnd = s.buf.release(n)
+		s.seqOut += uint64(n)
+	} else {
+		s.inflight, s.inflightEnds = nil, nil
+		s.mu.Unlock()
+		atEnd = f.heldRest(b, n)
+		s.mu.Lock()
+	}
+	s.admitLocked()
+	drained := s.drainedLocked()
+	s.mu.Unlock()
+	f.out.midEntry = !atEnd
+	if drained {
+		s.hooks.drain()
+	}
+	return false
 }
 
 // caughtUpLocked reports whether writeUpTo is done: everything before upTo
@@ -177,6 +257,7 @@ func (f *flusher) failed(err error) {
 		f.failPermanently(err)
 	default:
 		f.s.fail(err)
+		f.spillHeld()
 		f.retry.start(f.s.opts.clock, f.backoff.next(err))
 		f.s.mu.Lock()
 		f.s.flusher = flusherBackoff
@@ -198,9 +279,16 @@ func (f *flusher) recovered() {
 }
 
 // failPermanently reports err once and stops writing: what is buffered is
-// lost and counted, and later entries are dropped and counted.
+// lost and counted (or, with a spill, kept there for the next stream), and
+// later entries are dropped and counted.
 func (f *flusher) failPermanently(err error) {
 	s := f.s
+	if s.spill != nil {
+		s.spillMu.Lock()
+		s.stats.lostBytes.Add(uint64(s.saveToSpillLocked(f.heldCopy())))
+		f.held = batch{}
+		s.spillMu.Unlock()
+	}
 	s.mu.Lock()
 	s.failed = err
 	lost := s.buf.reset()
@@ -220,7 +308,20 @@ func (s *Stream) fail(err error) {
 
 // flushAll writes everything accepted so far, with the drop summary that is
 // due, for a request. It returns the permanent failure if there is one.
+// With a spill, what the destination cannot take now goes to the spill and
+// is synced there: flushAll does not wait for a destination that is down.
 func (f *flusher) flushAll() error {
+	return f.flushRequest(f.s.spill != nil)
+}
+
+// deliverAll writes everything accepted so far to the destination, the
+// spill included, for a request that must follow the data (Rotate,
+// Reopen).
+func (f *flusher) deliverAll() error {
+	return f.flushRequest(false)
+}
+
+func (f *flusher) flushRequest(toSpill bool) error {
 	s := f.s
 	s.mu.Lock()
 	failed := s.failed
@@ -230,14 +331,28 @@ func (f *flusher) flushAll() error {
 	}
 	for range 2 { // a summary that does not fit before the flush fits after
 		due := f.storeSummary()
-		if err := f.writeUpTo(f.accepted(), false); err != nil {
+		upTo := f.accepted()
+		var err error
+		if toSpill && (!s.spill.empty() || f.retry.active()) {
+			_, err = s.moveToSpill(upTo) // the destination is behind
+		} else if err = f.writeUpTo(upTo, false); err != nil {
 			f.failed(err)
+			if !toSpill || errors.Is(err, errAbandoned) {
+				return err
+			}
+			_, err = s.moveToSpill(upTo)
+		} else {
+			f.recovered()
+		}
+		if err != nil {
 			return err
 		}
-		f.recovered()
 		if !due {
 			break
 		}
+	}
+	if toSpill {
+		return f.syncSpill()
 	}
 	return nil
 }
@@ -268,18 +383,21 @@ func (f *flusher) syncReq() error {
 	if err := f.flushAll(); err != nil {
 		return err
 	}
+	if f.s.spill != nil && !f.s.spill.empty() {
+		return nil // the spill holds what the destination has not taken, synced
+	}
 	return f.sync()
 }
 
 func (f *flusher) rotateReq() error {
-	if err := f.flushAll(); err != nil {
+	if err := f.deliverAll(); err != nil {
 		return err
 	}
 	return f.rotate()
 }
 
 func (f *flusher) reopenReq() error {
-	if err := f.flushAll(); err != nil {
+	if err := f.deliverAll(); err != nil {
 		return err
 	}
 	if err := f.sync(); err != nil {
@@ -390,6 +508,11 @@ func (f *flusher) end() error {
 	if isPermanent(err) {
 		f.failPermanently(err)
 	}
+	left, err := f.closeSpill(err)
+	if errors.Is(err, errAbandoned) {
+		f.closeDestination()
+		return err
+	}
 
 	s.mu.Lock()
 	failed := s.failed
@@ -405,7 +528,10 @@ func (f *flusher) end() error {
 	case rest > 0:
 		s.stats.lostBytes.Add(uint64(rest))
 		err = fmt.Errorf("logsink: close: %d bytes not written: %w", rest, err)
-	default:
+	case left > 0:
+		err = fmt.Errorf("logsink: close: %d bytes left in the spill %q for the next stream on it: %w",
+			left, s.opts.spillDir, ErrLeftInSpill)
+	case err == nil:
 		err = f.sync()
 	}
 	if err == nil {

@@ -43,6 +43,8 @@ type options struct {
 	keepTimeout   time.Duration
 	clock         zapcore.Clock
 	summary       SummaryFunc
+	spillDir      string
+	spillMax      int64
 
 	onDrain  func()
 	onError  func(error)
@@ -167,6 +169,34 @@ func WithDropSummary(f SummaryFunc) Option {
 	return optionFunc(func(o *options) {
 		if f != nil {
 			o.summary = f
+		}
+	})
+}
+
+// DefaultSpillMaxSize is the most a spill holds on disk when WithSpill is
+// given no size.
+const DefaultSpillMaxSize = 1 << 30
+
+// WithSpill puts a spill on disk between the buffer and the destination:
+// when the destination cannot keep up (it fails, backs off, or the buffer
+// stays half full), the stream appends what it buffers to segment files in
+// dir instead of waiting, and feeds the destination from the oldest
+// segment once it takes data again. Writers still only copy into memory.
+// Bytes reach the destination in the order their Writes returned. The
+// policy applies only once maxBytes (records included) are on disk.
+// Defaults to no spill if unspecified or dir is empty; maxBytes <= 0 means
+// DefaultSpillMaxSize (1 GiB).
+//
+// dir must exist and be writable, and only one stream may use it at a
+// time. A stream started on a directory that holds segments (a crash, or a
+// Close that ran out of time) sends them first. Open returns the error
+// when the spill cannot be opened; New reports it through OnError and runs
+// without a spill.
+func WithSpill(dir string, maxBytes int64) Option {
+	return optionFunc(func(o *options) {
+		o.spillDir, o.spillMax = dir, maxBytes
+		if maxBytes <= 0 {
+			o.spillMax = DefaultSpillMaxSize
 		}
 	})
 }

@@ -34,6 +34,9 @@ const (
 	spillMaxSegment  = 64 << 20
 	spillMinSegment  = 64 << 10
 	spillSegmentsPer = 8 // a spill of maxBytes is cut into about this many segments
+	// Segment numbers start high, so that a segment can be put before
+	// the oldest (prepend).
+	spillFirstSegment = 1 << 32
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -188,15 +191,7 @@ func (sp *spill) append(p []byte, ends []int, scratch []byte) ([]byte, error) {
 			return scratch, err
 		}
 	}
-	scratch = scratch[:0]
-	start := 0
-	for _, end := range ends {
-		e := p[start:end]
-		scratch = binary.LittleEndian.AppendUint32(scratch, uint32(len(e)))
-		scratch = binary.LittleEndian.AppendUint32(scratch, crc32.Checksum(e, crcTable))
-		scratch = append(scratch, e...)
-		start = end
-	}
+	scratch = appendRecords(scratch[:0], p, ends)
 	n, err := sp.w.Write(scratch)
 	sp.wSize += int64(n)
 	if err != nil {
@@ -213,8 +208,67 @@ func (sp *spill) append(p []byte, ends []int, scratch []byte) ([]byte, error) {
 	return scratch, nil
 }
 
+// prepend writes the entries of p as records into a new segment before
+// the oldest, so that they are delivered first: the rest of a batch a
+// failed write left in memory, which is older than anything in the spill.
+// The maximum size does not apply. It needs the oldest segment unread,
+// which holds whenever that batch exists: it was taken from memory while
+// the spill was empty, and an empty spill starts its next segment afresh.
+func (sp *spill) prepend(p []byte, ends []int) error {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if len(sp.segs) > 0 && sp.rOff > 0 {
+		return errors.New("the oldest segment is partly delivered: cannot put entries before it")
+	}
+	first := int64(spillFirstSegment)
+	if len(sp.segs) > 0 {
+		first = sp.segs[0] - 1
+	}
+	f, err := os.OpenFile(sp.segPath(first), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	rec := appendRecords(nil, p, ends)
+	_, err = f.Write(rec)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(sp.segPath(first))
+		return err
+	}
+	if sp.r != nil {
+		_ = sp.r.Close()
+		sp.r = nil
+	}
+	sp.segs = append([]int64{first}, sp.segs...)
+	sp.rSeg, sp.rOff, sp.readOff = first, 0, 0
+	sp.bytes += int64(len(rec))
+	sp.stats.spilledEntries.Add(uint64(len(ends)))
+	sp.stats.spilledBytes.Add(uint64(len(p)))
+	sp.stats.spillBytes.Store(uint64(sp.bytes))
+	sp.writePositionLocked()
+	return nil
+}
+
+// appendRecords appends the entries of p, ending at ends, as records.
+func appendRecords(dst, p []byte, ends []int) []byte {
+	start := 0
+	for _, end := range ends {
+		e := p[start:end]
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(len(e)))
+		dst = binary.LittleEndian.AppendUint32(dst, crc32.Checksum(e, crcTable))
+		dst = append(dst, e...)
+		start = end
+	}
+	return dst
+}
+
 func (sp *spill) newSegmentLocked() error {
-	next := int64(1)
+	next := int64(spillFirstSegment)
 	if len(sp.segs) > 0 {
 		next = sp.segs[len(sp.segs)-1] + 1
 	}
@@ -336,11 +390,31 @@ func (sp *spill) commitLocked(off int64, records, entryBytes int) {
 	sp.stats.replayedEntries.Add(uint64(records))
 	sp.stats.replayedBytes.Add(uint64(entryBytes))
 	sp.stats.spillBytes.Store(uint64(sp.bytes))
-	// A segment delivered to its end, and not being written, is removed.
-	if sp.rSeg != sp.newestLocked() && sp.rOff >= sp.segEndLocked() {
+	switch {
+	case sp.bytes == 0:
+		// Empty: start afresh, so that the next append begins a segment
+		// of its own that nothing has read yet (see prepend).
+		sp.resetLocked()
+	case sp.rSeg != sp.newestLocked() && sp.rOff >= sp.segEndLocked():
+		// A segment delivered to its end, and not being written.
 		sp.nextSegmentLocked()
 	}
 	sp.writePositionLocked()
+}
+
+// resetLocked removes every segment of an empty spill.
+func (sp *spill) resetLocked() {
+	for _, f := range []*os.File{sp.w, sp.r} {
+		if f != nil {
+			_ = f.Close()
+		}
+	}
+	for _, seg := range sp.segs {
+		_ = os.Remove(sp.segPath(seg))
+	}
+	sp.w, sp.r, sp.wSize = nil, nil, 0
+	sp.segs = sp.segs[:0]
+	sp.rSeg, sp.rOff, sp.readOff = 0, 0, 0
 }
 
 // nextSegmentLocked removes the segment being read, which is delivered,

@@ -41,6 +41,20 @@ type Stream struct {
 	abandoned bool  // End gave up waiting for a destination call
 	sum       summary
 
+	// With a spill (WithSpill): the store, the goroutine that fills it, and
+	// the ring's level that wakes that goroutine.
+	spill        *spill
+	spiller      *spiller
+	spillerState spillerState
+	spillFull    bool // the last append found the spill full
+	spillAt      int
+	spillMu      sync.Mutex // held while moving ring regions to the spill
+	spillEnds    []int      // scratch of the mover, under spillMu
+	spillScratch []byte
+	inflight     []byte // with a spill: the copied batch being written, for Close
+	inflightEnds []int
+	inflightLost bool // Close counted the batch in flight as lost
+
 	kick     chan struct{} // capacity 1: wakes an idle flusher
 	reqs     chan request
 	ending   chan struct{} // closed by End
@@ -71,8 +85,39 @@ var _ io.ReaderFrom = (*Stream)(nil)
 // whose Sync and Close report the nil destination.
 //
 // The buffer is allocated once, at the buffer size, so that Write never
-// allocates.
+// allocates. A spill (WithSpill) that cannot be opened is reported through
+// OnError, and the stream runs without it; Open returns that error instead.
 func New(dst io.Writer, opts ...Option) *Stream {
+	s := newStream(dst, opts)
+	var err error
+	if s.opts.spillDir != "" {
+		s.spill, err = openSpill(s.opts.spillDir, s.opts.spillMax, &s.stats)
+	}
+	s.start()
+	if err != nil {
+		s.fail(err)
+	}
+	return s
+}
+
+// Open is New for options that can fail when the stream opens: it returns
+// the error of a spill directory that is missing, not writable or in use
+// (ErrSpillInUse), naming it, and then starts nothing; the caller still
+// owns dst.
+func Open(dst io.Writer, opts ...Option) (*Stream, error) {
+	s := newStream(dst, opts)
+	if s.opts.spillDir != "" {
+		var err error
+		if s.spill, err = openSpill(s.opts.spillDir, s.opts.spillMax, &s.stats); err != nil {
+			return nil, err
+		}
+	}
+	s.start()
+	return s, nil
+}
+
+// newStream makes the stream, without starting anything.
+func newStream(dst io.Writer, opts []Option) *Stream {
 	s := &Stream{
 		opts:     newOptions(opts),
 		out:      newOutput(dst),
@@ -91,12 +136,21 @@ func New(dst io.Writer, opts ...Option) *Stream {
 	if s.opts.hwmSet || s.opts.onDrain != nil {
 		s.flushAt = s.opts.highWaterMark
 	}
-	s.buf = newRing(s.opts.bufferSize, s.out.tracksEntries())
+	s.spillAt = max(s.opts.bufferSize/2, s.flushAt)
 	s.sum.encode = s.opts.summary
 	if dst == nil {
 		s.failed = errNilDestination
 	}
-	binder, isBinder := dst.(Binder)
+	return s
+}
+
+// start allocates the buffer, binds the destination and starts the
+// goroutines: the flusher, and the hook goroutine and the spiller if the
+// stream has hooks or a spill.
+func (s *Stream) start() {
+	// A spill stores entries one by one, so it needs their ends too.
+	s.buf = newRing(s.opts.bufferSize, s.out.tracksEntries() || s.spill != nil)
+	binder, isBinder := s.out.dst.(Binder)
 	s.hooks = newHooks(&s.opts, isBinder)
 	if isBinder {
 		binder.Bind(Binding{
@@ -106,9 +160,12 @@ func New(dst io.Writer, opts ...Option) *Stream {
 			CloseTimeout: s.opts.closeTimeout,
 		})
 	}
+	if s.spill != nil {
+		s.spiller = &spiller{s: s, wake: make(chan struct{}, 1), done: make(chan struct{})}
+		go s.spiller.run()
+	}
 	f := newFlusher(s)
 	go f.run()
-	return s
 }
 
 // Write buffers p as one entry and returns without waiting for the
@@ -164,6 +221,9 @@ func (s *Stream) put(p []byte, wait bool, timeout time.Duration) error {
 	if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 		s.storeLocked(p)
 		woke := s.wakeFlusherLocked()
+		if s.spill != nil {
+			s.wakeSpillerLocked()
+		}
 		s.mu.Unlock()
 		if woke {
 			yieldToFlusher()
@@ -234,6 +294,15 @@ func (s *Stream) kickLocked() bool {
 	return true
 }
 
+// wakeLocked wakes the flusher if it is idle, and the spiller if the ring
+// is under pressure: the buffer is full.
+func (s *Stream) wakeLocked() {
+	s.kickLocked()
+	if s.spill != nil {
+		s.wakeSpillerLocked()
+	}
+}
+
 // yieldToFlusher lets the flusher just woken run. Without the yield, on a
 // busy machine with fewer CPUs than logging goroutines the flusher waits
 // for a writer's time slice to end (up to 10ms) while the writers fill the
@@ -260,7 +329,7 @@ func (s *Stream) dropOrYieldLocked(p []byte) error {
 		}
 	}
 	s.dropLocked(len(p))
-	s.kickLocked() // the buffer is full: whatever the threshold, there is work
+	s.wakeLocked() // the buffer is full: whatever the threshold, there is work
 	s.mu.Unlock()
 	return nil
 }
@@ -291,7 +360,7 @@ func (s *Stream) waitLocked(p []byte, timeout time.Duration) error {
 		if timeout > 0 && deadline == nil {
 			deadline = s.opts.clock.NewTicker(timeout)
 		}
-		s.kickLocked()
+		s.wakeLocked()
 		s.mu.Unlock()
 		select {
 		case <-w.ready:

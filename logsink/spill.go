@@ -67,6 +67,7 @@ type spill struct {
 	bytes    int64    // bytes on disk in all segments not yet delivered
 	dirty    bool     // appended to since the last sync
 	posDirty bool     // position moved since the last sync
+	unsynced []int64  // prepended segments not yet synced
 	pos      *os.File
 	stats    *counters
 }
@@ -230,9 +231,6 @@ func (sp *spill) prepend(p []byte, ends []int) error {
 	}
 	rec := appendRecords(nil, p, ends)
 	_, err = f.Write(rec)
-	if err == nil {
-		err = f.Sync()
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -246,6 +244,7 @@ func (sp *spill) prepend(p []byte, ends []int) error {
 	}
 	sp.segs = append([]int64{first}, sp.segs...)
 	sp.rSeg, sp.rOff, sp.readOff = first, 0, 0
+	sp.unsynced = append(sp.unsynced, first)
 	sp.bytes += int64(len(rec))
 	sp.stats.spilledEntries.Add(uint64(len(ends)))
 	sp.stats.spilledBytes.Add(uint64(len(p)))
@@ -454,6 +453,10 @@ func (sp *spill) sync() error {
 		errs = append(errs, sp.w.Sync())
 		sp.dirty = false
 	}
+	for _, seg := range sp.unsynced {
+		errs = append(errs, syncPath(sp.segPath(seg)))
+	}
+	sp.unsynced = sp.unsynced[:0]
 	if sp.posDirty {
 		errs = append(errs, sp.pos.Sync())
 		sp.posDirty = false
@@ -462,6 +465,18 @@ func (sp *spill) sync() error {
 		return fmt.Errorf("logsink: spill sync: %w", err)
 	}
 	return nil
+}
+
+// syncPath syncs the file at path, which may be gone (delivered).
+func syncPath(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
 }
 
 // close syncs and closes the files and releases the lock. What is left in

@@ -106,7 +106,7 @@ func TestSpillSurvivesADestinationThatHangs(t *testing.T) {
 	w := sinktest.NewWriter()
 	w.Hold()
 	s, err := logsink.Open(w, logsink.WithBufferSize(8<<10), logsink.WithSpill(dir, 64<<20),
-		logsink.WithCloseTimeout(time.Second))
+		logsink.WithCloseTimeout(2*time.Second))
 	require.NoError(t, err)
 	writeAll(t, s, 4, 2000)
 	var closeErr error
@@ -134,7 +134,7 @@ func TestSpillCloseLeavesTheRestForTheNextStream(t *testing.T) {
 	dir := t.TempDir()
 	w := sinktest.NewWriter()
 	w.FailWrites(syscall.EIO, 0)
-	s, err := logsink.Open(w, logsink.WithSpill(dir, 64<<20), logsink.WithCloseTimeout(time.Second))
+	s, err := logsink.Open(w, logsink.WithSpill(dir, 64<<20), logsink.WithCloseTimeout(2*time.Second))
 	require.NoError(t, err)
 	writeAll(t, s, 2, 1000)
 	var closeErr error
@@ -159,7 +159,7 @@ func TestSpillFullAppliesThePolicy(t *testing.T) {
 		w := sinktest.NewWriter()
 		w.FailWrites(syscall.EIO, 0)
 		s, err := logsink.Open(w, logsink.WithPolicy(logsink.Drop), logsink.WithBufferSize(1024),
-			logsink.WithSpill(t.TempDir(), 16<<10), logsink.WithCloseTimeout(time.Second))
+			logsink.WithSpill(t.TempDir(), 16<<10), logsink.WithCloseTimeout(2*time.Second))
 		require.NoError(t, err)
 		writeAll(t, s, 1, 5000)
 		st := s.Stats()
@@ -173,7 +173,7 @@ func TestSpillFullAppliesThePolicy(t *testing.T) {
 		w := sinktest.NewWriter()
 		w.FailWrites(syscall.EIO, 0)
 		s, err := logsink.Open(w, logsink.WithBufferSize(1024), logsink.WithBlockTimeout(5*time.Millisecond),
-			logsink.WithSpill(t.TempDir(), 4<<10), logsink.WithCloseTimeout(time.Second))
+			logsink.WithSpill(t.TempDir(), 4<<10), logsink.WithCloseTimeout(2*time.Second))
 		require.NoError(t, err)
 		writeAll(t, s, 1, 600)
 		assert.Positive(t, s.Stats().Dropped, "Block waited for room past the block timeout once the spill was full")
@@ -264,7 +264,7 @@ func TestSpillKeepsEntryBoundaries(t *testing.T) {
 func TestSpillSyncDoesNotWaitForTheDestination(t *testing.T) {
 	w := sinktest.NewWriter()
 	w.FailWrites(syscall.EIO, 0)
-	s, err := logsink.Open(w, logsink.WithSpill(t.TempDir(), 1<<20), logsink.WithCloseTimeout(time.Second))
+	s, err := logsink.Open(w, logsink.WithSpill(t.TempDir(), 1<<20), logsink.WithCloseTimeout(2*time.Second))
 	require.NoError(t, err)
 	_, err = s.Write([]byte("durable\n"))
 	require.NoError(t, err)

@@ -214,6 +214,8 @@ type Streams struct {
 	closeErr  error
 }
 
+var _ Reopener = (*Streams)(nil)
+
 // open opens the stream for rawURL, or returns the one already opened for
 // it.
 func (ss *Streams) open(rawURL string) (*Stream, error) {

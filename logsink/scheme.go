@@ -25,7 +25,11 @@ var schemes struct {
 // registered or is not a valid scheme name.
 func RegisterScheme(scheme string, open func(u *url.URL) (*Stream, error)) error {
 	err := zap.RegisterSink(scheme, func(u *url.URL) (zap.Sink, error) {
-		return open(u) // zap's error names the URL
+		s, err := open(u)
+		if err != nil {
+			return nil, err // zap's error names the URL
+		}
+		return s, nil
 	})
 	if err != nil {
 		return err
@@ -73,6 +77,9 @@ func lookupScheme(rawURL string) (*url.URL, func(*url.URL) (*Stream, error), err
 	schemes.mu.Unlock()
 	if open == nil {
 		slices.Sort(known)
+		if len(known) == 0 {
+			known = append(known, "none")
+		}
 		return nil, nil, fmt.Errorf("logsink: open %q: no stream scheme %q registered (registered: %s; "+
 			"importing rotate, stdout or netsink registers rotate:, stream: or net:)",
 			rawURL, u.Scheme, strings.Join(known, ", "))

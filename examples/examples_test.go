@@ -79,3 +79,32 @@ func TestEveryExampleIsRun(t *testing.T) {
 		}
 	}
 }
+
+// Run without -dir, the examples that write files write them in a temporary
+// directory and remove it: nothing is left in TMPDIR.
+func TestExamplesRemoveWhatTheyCreate(t *testing.T) {
+	for _, name := range []string{"quickstart", "config"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			bin := filepath.Join(t.TempDir(), name)
+			out, err := exec.Command("go", "build", "-o", bin, "./"+name).CombinedOutput()
+			require.NoError(t, err, "go build ./%s:\n%s", name, out)
+
+			tmp := t.TempDir()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin)
+			cmd.Dir = t.TempDir()
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			out, err = cmd.CombinedOutput()
+			require.NoError(t, err, "running %s:\n%s", name, out)
+			assert.Contains(t, string(out), "writing to "+tmp, "%s wrote in the temporary directory", name)
+			left, err := os.ReadDir(tmp)
+			require.NoError(t, err, "read TMPDIR")
+			assert.Empty(t, left, "%s left files in TMPDIR", name)
+			left, err = os.ReadDir(cmd.Dir)
+			require.NoError(t, err, "read the working directory")
+			assert.Empty(t, left, "%s left files in its working directory", name)
+		})
+	}
+}

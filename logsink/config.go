@@ -4,26 +4,30 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/streamsink/streamsink/internal/confkit"
 )
 
-// Config holds a stream's settings in a form that config files and zap
-// OutputPaths URLs decode into. Destination configs (rotate.Config,
-// stdout.Config) embed it, so the same names work everywhere. The zero value
-// means defaults; Go callers fill it with plain values (BufferSize: 4 << 20).
+// Config holds a stream's settings in a form that config files and sink
+// URLs decode into. Destination configs (rotate.Config, stdout.Config,
+// netsink.Config) embed it, so the same names work everywhere. The zero
+// value means defaults; Go callers fill it with plain values (BufferSize:
+// 4 << 20, FlushInterval: 250 * time.Millisecond).
 //
-// In JSON, YAML and URL queries, sizes are text such as 512, 64KiB or 100MB,
-// durations use Go's syntax (500ms, 1h), and the policy is block or drop.
+// Config has no marshal methods of its own, so a struct that embeds it (or
+// a destination config) keeps its own encoding; the field types carry the
+// text forms. Sizes are text such as 512, 64KiB or 100MB in JSON, YAML and
+// URL queries (a JSON number of bytes works too); the policy is block or
+// drop; durations use Go's syntax (500ms, 1h) in YAML and URL queries,
+// while encoding/json writes and reads them as integer nanoseconds.
 type Config struct {
-	// BufferSize is the hard cap on buffered bytes. Defaults to 1 MiB if
+	// BufferSize is the hard cap on buffered bytes. At most MaxBufferSize.
+	// Defaults to 1 MiB if unspecified.
+	BufferSize Size `json:"buffer_size,omitempty" yaml:"buffer_size,omitempty"`
+	// HighWaterMark is the buffered size that starts a flush; it is
+	// clamped to BufferSize. At most MaxBufferSize. Defaults to 16 KiB if
 	// unspecified.
-	BufferSize int `json:"buffer_size,omitempty" yaml:"buffer_size,omitempty" conf:"size"`
-	// HighWaterMark is the buffered size that starts a flush. Defaults to
-	// 16 KiB if unspecified.
-	HighWaterMark int `json:"high_water_mark,omitempty" yaml:"high_water_mark,omitempty" conf:"size"`
-	// FlushInterval is how often whatever is buffered is written. Defaults
-	// to 1s if unspecified.
+	HighWaterMark Size `json:"high_water_mark,omitempty" yaml:"high_water_mark,omitempty"`
+	// FlushInterval is how often whatever is buffered is written. At least
+	// MinFlushInterval. Defaults to 1s if unspecified.
 	FlushInterval time.Duration `json:"flush_interval,omitempty" yaml:"flush_interval,omitempty"`
 	// Policy is what Write does when the buffer is full. Defaults to Block
 	// if unspecified.
@@ -39,22 +43,45 @@ type Config struct {
 	KeepTimeout time.Duration `json:"keep_timeout,omitempty" yaml:"keep_timeout,omitempty"`
 }
 
-// Validate reports every bad value, each naming its setting.
+// Validate reports every bad value, each naming its setting and the value:
+// negative sizes and durations, a buffer size or high-water mark above
+// MaxBufferSize, a flush interval below MinFlushInterval (New would clamp
+// them), and an unknown policy.
 func (c Config) Validate() error {
 	var errs []error
-	neg := func(name string, v int64, text string) {
-		if v < 0 {
-			errs = append(errs, fmt.Errorf("logsink: %s=%s: must not be negative", name, text))
+	add := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("logsink: "+format, args...))
+	}
+	for _, f := range []struct {
+		name string
+		v    Size
+	}{{"buffer_size", c.BufferSize}, {"high_water_mark", c.HighWaterMark}} {
+		switch {
+		case f.v < 0:
+			add("%s=%d: must not be negative", f.name, f.v)
+		case f.v > MaxBufferSize:
+			add("%s=%s: more than the maximum, %s", f.name, f.v, Size(MaxBufferSize))
 		}
 	}
-	neg("buffer_size", int64(c.BufferSize), fmt.Sprint(c.BufferSize))
-	neg("high_water_mark", int64(c.HighWaterMark), fmt.Sprint(c.HighWaterMark))
-	neg("flush_interval", int64(c.FlushInterval), c.FlushInterval.String())
-	neg("block_timeout", int64(c.BlockTimeout), c.BlockTimeout.String())
-	neg("close_timeout", int64(c.CloseTimeout), c.CloseTimeout.String())
-	neg("keep_timeout", int64(c.KeepTimeout), c.KeepTimeout.String())
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+		min  time.Duration // above zero, which means the default
+	}{
+		{"flush_interval", c.FlushInterval, MinFlushInterval},
+		{"block_timeout", c.BlockTimeout, 0},
+		{"close_timeout", c.CloseTimeout, 0},
+		{"keep_timeout", c.KeepTimeout, 0},
+	} {
+		switch {
+		case f.v < 0:
+			add("%s=%s: must not be negative", f.name, f.v)
+		case f.v > 0 && f.v < f.min:
+			add("%s=%s: less than the minimum, %s", f.name, f.v, f.min)
+		}
+	}
 	if c.Policy != Block && c.Policy != Drop {
-		errs = append(errs, fmt.Errorf("logsink: policy=%d: unknown policy (want block or drop)", int(c.Policy)))
+		add("policy=%d: unknown policy (want block or drop)", int(c.Policy))
 	}
 	return errors.Join(errs...)
 }
@@ -64,10 +91,10 @@ func (c Config) Validate() error {
 func (c Config) Options() []Option {
 	var opts []Option
 	if c.BufferSize > 0 {
-		opts = append(opts, WithBufferSize(c.BufferSize))
+		opts = append(opts, WithBufferSize(int(min(c.BufferSize, MaxBufferSize))))
 	}
 	if c.HighWaterMark > 0 {
-		opts = append(opts, WithHighWaterMark(c.HighWaterMark))
+		opts = append(opts, WithHighWaterMark(int(min(c.HighWaterMark, MaxBufferSize))))
 	}
 	if c.FlushInterval > 0 {
 		opts = append(opts, WithFlushInterval(c.FlushInterval))
@@ -85,25 +112,4 @@ func (c Config) Options() []Option {
 		opts = append(opts, WithKeepTimeout(c.KeepTimeout))
 	}
 	return opts
-}
-
-// UnmarshalJSON decodes the text forms. Unknown keys are errors.
-func (c *Config) UnmarshalJSON(data []byte) error {
-	return confkit.DecodeJSON(c, data)
-}
-
-// MarshalJSON encodes the non-zero settings in their text forms.
-func (c Config) MarshalJSON() ([]byte, error) {
-	return confkit.MarshalJSON(&c)
-}
-
-// UnmarshalYAML decodes the text forms for gopkg.in/yaml.v3 (and v2).
-// Unknown keys are errors.
-func (c *Config) UnmarshalYAML(unmarshal func(any) error) error {
-	return confkit.DecodeYAML(c, unmarshal)
-}
-
-// MarshalYAML encodes the non-zero settings in their text forms.
-func (c Config) MarshalYAML() (any, error) {
-	return confkit.MarshalYAML(&c)
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/streamsink/streamsink/internal/confkit"
 	"github.com/streamsink/streamsink/internal/sinktest"
@@ -23,6 +23,7 @@ var fullConfig = logsink.Config{
 	Policy:        logsink.Drop,
 	BlockTimeout:  2 * time.Second,
 	CloseTimeout:  10 * time.Second,
+	KeepTimeout:   3 * time.Second,
 }
 
 func TestConfigJSONRoundTrip(t *testing.T) {
@@ -32,22 +33,18 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 		want string
 	}{
 		{"zero", logsink.Config{}, `{}`},
-		{"full", fullConfig, `{"block_timeout":"2s","buffer_size":"4MiB","close_timeout":"10s","flush_interval":"250ms","high_water_mark":"64KiB","policy":"drop"}`},
+		{"full", fullConfig, `{"block_timeout":2000000000,"buffer_size":"4MiB","close_timeout":10000000000,
+			"flush_interval":250000000,"high_water_mark":"64KiB","keep_timeout":3000000000,"policy":"drop"}`},
 		{"block policy is the default", logsink.Config{Policy: logsink.Block, BufferSize: 1000}, `{"buffer_size":"1000"}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b, err := json.Marshal(tt.give)
 			require.NoError(t, err, "Marshal")
-			assert.JSONEq(t, tt.want, string(b), "text forms")
+			assert.JSONEq(t, tt.want, string(b), "sizes and the policy as text, durations as nanoseconds")
 
 			var got logsink.Config
 			require.NoError(t, json.Unmarshal(b, &got), "Unmarshal %s", b)
 			assert.Equal(t, tt.give, got, "round trip")
-
-			// Through a pointer too: MarshalJSON has a value receiver.
-			b2, err := json.Marshal(&tt.give)
-			require.NoError(t, err, "Marshal pointer")
-			assert.JSONEq(t, tt.want, string(b2), "pointer encodes the same")
 		})
 	}
 }
@@ -59,7 +56,8 @@ func TestConfigYAMLRoundTrip(t *testing.T) {
 		want string
 	}{
 		{"zero", logsink.Config{}, "{}\n"},
-		{"full", fullConfig, "block_timeout: 2s\nbuffer_size: 4MiB\nclose_timeout: 10s\nflush_interval: 250ms\nhigh_water_mark: 64KiB\npolicy: drop\n"},
+		{"full", fullConfig, "buffer_size: 4MiB\nhigh_water_mark: 64KiB\nflush_interval: 250ms\npolicy: drop\n" +
+			"block_timeout: 2s\nclose_timeout: 10s\nkeep_timeout: 3s\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b, err := yaml.Marshal(tt.give)
@@ -85,13 +83,13 @@ func TestConfigDecodeTextForms(t *testing.T) {
 		{"size with a space", `{"high_water_mark":"16 KiB"}`, `high_water_mark: 16 KiB`, logsink.Config{HighWaterMark: 16 << 10}},
 		{"size as a number", `{"buffer_size":65536}`, `buffer_size: 65536`, logsink.Config{BufferSize: 65536}},
 		{"size as a numeric string", `{"buffer_size":"512"}`, `buffer_size: "512"`, logsink.Config{BufferSize: 512}},
-		{"duration", `{"flush_interval":"250ms"}`, `flush_interval: 250ms`, logsink.Config{FlushInterval: 250 * time.Millisecond}},
-		{"compound duration", `{"block_timeout":"1m30s"}`, `block_timeout: 1m30s`, logsink.Config{BlockTimeout: 90 * time.Second}},
-		{"zero duration", `{"close_timeout":"0s"}`, `close_timeout: 0s`, logsink.Config{}},
+		{"duration", `{"flush_interval":250000000}`, `flush_interval: 250ms`, logsink.Config{FlushInterval: 250 * time.Millisecond}},
+		{"compound duration", `{"block_timeout":90000000000}`, `block_timeout: 1m30s`, logsink.Config{BlockTimeout: 90 * time.Second}},
+		{"zero duration", `{"close_timeout":0}`, `close_timeout: 0s`, logsink.Config{}},
 		{"policy", `{"policy":"drop"}`, `policy: drop`, logsink.Config{Policy: logsink.Drop}},
 		{"policy in capitals", `{"policy":"DROP"}`, `policy: DROP`, logsink.Config{Policy: logsink.Drop}},
 		{"explicit block", `{"policy":"block"}`, `policy: block`, logsink.Config{Policy: logsink.Block}},
-		{"null is unset", `{"policy":null}`, `policy: null`, logsink.Config{}},
+		{"null is unset", `{"policy":null,"buffer_size":null}`, "policy: null\nbuffer_size: ~", logsink.Config{}},
 		{"empty", `{}`, `{}`, logsink.Config{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,78 +102,58 @@ func TestConfigDecodeTextForms(t *testing.T) {
 	}
 }
 
-// Every bad value is an error that names the setting and the value.
+// A bad value is an error that names the value, or the field (JSON) or
+// line (YAML) where the decoder knows it.
 func TestConfigDecodeErrors(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
 		giveJSON string
 		giveYAML string
-		setting  string
-		value    string
+		wantJSON string
+		wantYAML string
 	}{
-		{"unknown policy", `{"policy":"fast"}`, `policy: fast`, "policy", "fast"},
-		{"size not a number", `{"buffer_size":"banana"}`, `buffer_size: banana`, "buffer_size", "banana"},
-		{"size with unknown unit", `{"buffer_size":"1PiB"}`, `buffer_size: 1PiB`, "buffer_size", "1PiB"},
-		{"negative size", `{"high_water_mark":"-1KiB"}`, `high_water_mark: -1KiB`, "high_water_mark", "-1KiB"},
-		{"negative size number", `{"high_water_mark":-5}`, `high_water_mark: -5`, "high_water_mark", "-5"},
-		{"fractional size", `{"buffer_size":1.5}`, `buffer_size: 1.5`, "buffer_size", "1.5"},
-		{"size past int64", `{"buffer_size":"9999999TiB"}`, `buffer_size: 9999999TiB`, "buffer_size", "9999999TiB"},
-		{"negative duration", `{"block_timeout":"-1s"}`, `block_timeout: -1s`, "block_timeout", "-1s"},
-		{"duration without unit", `{"flush_interval":"5"}`, `flush_interval: "5"`, "flush_interval", "5"},
-		{"duration as a number", `{"flush_interval":5}`, `flush_interval: 5`, "flush_interval", "5"},
-		{"duration nonsense", `{"close_timeout":"soon"}`, `close_timeout: soon`, "close_timeout", "soon"},
-		{"policy as a bool", `{"policy":true}`, `policy: true`, "policy", "true"},
-		{"unknown key", `{"colour":"red"}`, `colour: red`, "colour", "red"},
-		{"bad value after good ones", `{"buffer_size":"1MiB","policy":"maybe"}`, "buffer_size: 1MiB\npolicy: maybe", "policy", "maybe"},
+		{"unknown policy", `{"policy":"fast"}`, `policy: fast`, `"fast"`, `"fast"`},
+		{"size not a number", `{"buffer_size":"banana"}`, `buffer_size: banana`, `"banana"`, `"banana"`},
+		{"size with unknown unit", `{"buffer_size":"1PiB"}`, `buffer_size: 1PiB`, `"1PiB"`, `"1PiB"`},
+		{"negative size", `{"high_water_mark":"-1KiB"}`, `high_water_mark: -1KiB`, `"-1KiB"`, `"-1KiB"`},
+		{"negative size number", `{"high_water_mark":-5}`, `high_water_mark: -5`, `"-5"`, `"-5"`},
+		{"fractional size", `{"buffer_size":1.5}`, `buffer_size: 1.5`, `"1.5"`, `"1.5"`},
+		{"size past int64", `{"buffer_size":"9999999TiB"}`, `buffer_size: 9999999TiB`, `"9999999TiB"`, `"9999999TiB"`},
+		{"size as an object", `{"buffer_size":{"n":1}}`, "buffer_size:\n  n: 1", "object into Go struct field Config.buffer_size", "line 2"},
+		{"size as a bool", `{"buffer_size":true}`, "buffer_size: true", "bool into Go struct field Config.buffer_size", `"true"`},
+		{"duration without unit", `{"flush_interval":"5"}`, `flush_interval: "5"`, "Config.flush_interval", "line 1: cannot unmarshal !!str `5` into time.Duration"},
+		{"duration as a number in YAML", `{"flush_interval":"250ms"}`, `flush_interval: 5`, "Config.flush_interval", "line 1: cannot unmarshal !!int `5` into time.Duration"},
+		{"duration nonsense", `{"close_timeout":"soon"}`, `close_timeout: soon`, "Config.close_timeout", "`soon`"},
+		{"policy as a bool", `{"policy":true}`, `policy: true`, "Config.policy", `"true"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var c logsink.Config
 			err := json.Unmarshal([]byte(tt.giveJSON), &c)
 			require.Error(t, err, "JSON %s", tt.giveJSON)
-			assert.Contains(t, err.Error(), tt.setting, "JSON error names the setting")
-			assert.Contains(t, err.Error(), tt.value, "JSON error names the value")
+			assert.Contains(t, err.Error(), tt.wantJSON, "JSON error")
 
 			err = yaml.Unmarshal([]byte(tt.giveYAML), &c)
 			require.Error(t, err, "YAML %s", tt.giveYAML)
-			assert.Contains(t, err.Error(), tt.setting, "YAML error names the setting")
-			assert.Contains(t, err.Error(), tt.value, "YAML error names the value")
+			assert.Contains(t, err.Error(), tt.wantYAML, "YAML error")
 		})
 	}
 }
 
-// A value that is neither text, a number nor a boolean is an error naming
-// the setting.
-func TestConfigDecodeNonScalar(t *testing.T) {
-	for _, tt := range []struct {
-		name     string
-		giveJSON string
-		giveYAML string
-		setting  string
-	}{
-		{"object", `{"policy":{"kind":"drop"}}`, "policy:\n  kind: drop", "policy"},
-		{"list", `{"buffer_size":[1,2]}`, "buffer_size: [1, 2]", "buffer_size"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			var c logsink.Config
-			err := json.Unmarshal([]byte(tt.giveJSON), &c)
-			require.Error(t, err, "JSON %s", tt.giveJSON)
-			assert.Contains(t, err.Error(), tt.setting, "JSON error names the setting")
-			err = yaml.Unmarshal([]byte(tt.giveYAML), &c)
-			require.Error(t, err, "YAML %s", tt.giveYAML)
-			assert.Contains(t, err.Error(), tt.setting, "YAML error names the setting")
-		})
-	}
+// Unknown keys are the embedding struct's business: its decoder's strict
+// mode reports them.
+func TestConfigDecodeUnknownKeysStrict(t *testing.T) {
+	d := json.NewDecoder(strings.NewReader(`{"buffer_size":"1MiB","colour":"red"}`))
+	d.DisallowUnknownFields()
+	var c logsink.Config
+	assert.ErrorContains(t, d.Decode(&c), `"colour"`, "encoding/json with DisallowUnknownFields")
+
+	y := yaml.NewDecoder(strings.NewReader("buffer_size: 1MiB\ncolour: red\n"))
+	y.KnownFields(true)
+	assert.ErrorContains(t, y.Decode(&c), "colour", "YAML with KnownFields")
 }
 
-func TestConfigDecodeNotAnObject(t *testing.T) {
-	for _, give := range []string{`"drop"`, `[1]`, `42`, `{"policy":`} {
-		var c logsink.Config
-		assert.Error(t, json.Unmarshal([]byte(give), &c), "JSON %s", give)
-	}
-	for _, give := range []string{`drop`, `[1]`, `42`} {
-		var c logsink.Config
-		assert.Error(t, yaml.Unmarshal([]byte(give), &c), "YAML %s", give)
-	}
+func TestConfigTags(t *testing.T) {
+	assert.NoError(t, confkit.CheckTags(&logsink.Config{}), "logsink.Config embeds without taking over its embedder's encoding")
 }
 
 func TestConfigValidate(t *testing.T) {
@@ -192,6 +170,12 @@ func TestConfigValidate(t *testing.T) {
 		{"negative flush interval", logsink.Config{FlushInterval: -time.Second}, []string{"flush_interval", "negative"}},
 		{"negative block timeout", logsink.Config{BlockTimeout: -time.Millisecond}, []string{"block_timeout", "negative"}},
 		{"negative close timeout", logsink.Config{CloseTimeout: -time.Minute}, []string{"close_timeout", "negative"}},
+		{"negative keep timeout", logsink.Config{KeepTimeout: -time.Minute}, []string{"keep_timeout=-1m0s", "negative"}},
+		{"buffer size at the maximum", logsink.Config{BufferSize: logsink.MaxBufferSize, HighWaterMark: logsink.MaxBufferSize}, nil},
+		{"buffer size above the maximum", logsink.Config{BufferSize: 4611686018427387904}, []string{"buffer_size=4194304TiB", "maximum, 1GiB"}},
+		{"high-water mark above the maximum", logsink.Config{HighWaterMark: 2 << 30}, []string{"high_water_mark=2GiB", "maximum, 1GiB"}},
+		{"flush interval at the minimum", logsink.Config{FlushInterval: logsink.MinFlushInterval}, nil},
+		{"flush interval below the minimum", logsink.Config{FlushInterval: time.Microsecond}, []string{"flush_interval=1µs", "minimum, 1ms"}},
 		{"unknown policy", logsink.Config{Policy: 7}, []string{"policy", "7"}},
 		{"every bad value is reported", logsink.Config{BufferSize: -1, Policy: -2}, []string{"buffer_size=-1", "policy=-2"}},
 	} {
@@ -231,7 +215,7 @@ func TestConfigOptionsHighWaterMark(t *testing.T) {
 
 func TestConfigOptionsCount(t *testing.T) {
 	assert.Empty(t, logsink.Config{}.Options(), "a zero Config gives no option")
-	assert.Len(t, fullConfig.Options(), 6, "every set field gives one option")
+	assert.Len(t, fullConfig.Options(), 7, "every set field gives one option")
 }
 
 // BufferSize and Policy reach the stream: under Drop, an entry past the
@@ -296,101 +280,12 @@ func TestConfigOptionsBlockTimeout(t *testing.T) {
 	require.NoError(t, s.Close(), "Close")
 }
 
-// fileConfig is a destination config as package rotate writes one: its own
-// settings and logsink.Config inline, with its own (un)marshalling methods
-// calling confkit, which shadow the promoted ones of logsink.Config.
-type fileConfig struct {
-	Filename       string `json:"filename" yaml:"filename"`
-	MaxSize        int64  `json:"max_size,omitempty" yaml:"max_size,omitempty" conf:"size"`
-	Compress       bool   `json:"compress,omitempty" yaml:"compress,omitempty"`
-	logsink.Config `yaml:",inline"`
-}
-
-func (c *fileConfig) UnmarshalJSON(b []byte) error { return confkit.DecodeJSON(c, b) }
-
-func (c fileConfig) MarshalJSON() ([]byte, error) { return json.Marshal(confkit.Encode(&c)) }
-
-func (c *fileConfig) UnmarshalYAML(unmarshal func(any) error) error {
-	return confkit.DecodeYAML(c, unmarshal)
-}
-
-func (c fileConfig) MarshalYAML() (any, error) { return confkit.Encode(&c), nil }
-
-// serviceConfig is a service's own config file with a log section.
-type serviceConfig struct {
-	Port int        `json:"port" yaml:"port"`
-	Log  fileConfig `json:"log" yaml:"log"`
-}
-
-func TestConfigEmbeddedInline(t *testing.T) {
-	want := serviceConfig{
-		Port: 8080,
-		Log: fileConfig{
-			Filename: "/var/log/app.log",
-			MaxSize:  100_000_000,
-			Compress: true,
-			Config:   logsink.Config{BufferSize: 64 << 10, Policy: logsink.Drop, FlushInterval: 250 * time.Millisecond},
-		},
-	}
-	const giveYAML = `
-port: 8080
-log:
-  filename: /var/log/app.log
-  max_size: 100MB
-  compress: true
-  buffer_size: 64KiB
-  flush_interval: 250ms
-  policy: drop
-`
-	const giveJSON = `{"port":8080,"log":{"filename":"/var/log/app.log","max_size":"100MB","compress":true,
-		"buffer_size":"64KiB","flush_interval":"250ms","policy":"drop"}}`
-
-	t.Run("YAML", func(t *testing.T) {
-		var got serviceConfig
-		require.NoError(t, yaml.Unmarshal([]byte(giveYAML), &got), "Unmarshal")
-		assert.Equal(t, want, got, "decoded")
-
-		b, err := yaml.Marshal(got)
-		require.NoError(t, err, "Marshal")
-		var again serviceConfig
-		require.NoError(t, yaml.Unmarshal(b, &again), "Unmarshal %s", b)
-		assert.Equal(t, want, again, "round trip through %s", b)
-	})
-	t.Run("JSON", func(t *testing.T) {
-		var got serviceConfig
-		require.NoError(t, json.Unmarshal([]byte(giveJSON), &got), "Unmarshal")
-		assert.Equal(t, want, got, "decoded")
-
-		b, err := json.Marshal(got)
-		require.NoError(t, err, "Marshal")
-		assert.JSONEq(t, `{"port":8080,"log":{"filename":"/var/log/app.log","max_size":"100000000","compress":true,
-			"buffer_size":"64KiB","flush_interval":"250ms","policy":"drop"}}`, string(b), "flattened")
-		var again serviceConfig
-		require.NoError(t, json.Unmarshal(b, &again), "Unmarshal %s", b)
-		assert.Equal(t, want, again, "round trip")
-	})
-	t.Run("errors name the embedded setting", func(t *testing.T) {
-		var got serviceConfig
-		err := yaml.Unmarshal([]byte("log:\n  filename: a.log\n  policy: fast\n"), &got)
-		require.Error(t, err, "YAML")
-		assert.Contains(t, err.Error(), `policy="fast"`, "YAML error")
-		err = json.Unmarshal([]byte(`{"log":{"filename":"a.log","buffer_size":"banana"}}`), &got)
-		require.Error(t, err, "JSON")
-		assert.Contains(t, err.Error(), `buffer_size="banana"`, "JSON error")
-		err = json.Unmarshal([]byte(`{"log":{"filename":"a.log","max_backups":"x"}}`), &got)
-		require.Error(t, err, "JSON")
-		assert.Contains(t, err.Error(), "max_backups", "unknown key in the destination config")
-	})
-	t.Run("Options of the embedded config", func(t *testing.T) {
-		s := logsink.New(sinktest.NewWriter(), want.Log.Options()...)
-		assert.Equal(t, logsink.DefaultHighWaterMark, s.HighWaterMark(), "the 16 KiB default is below the 64 KiB buffer")
-		require.NoError(t, s.Close(), "Close")
-	})
-}
-
-func TestConfigMarshalReportsBadPolicy(t *testing.T) {
-	_, err := json.Marshal(logsink.Config{Policy: 7})
-	assert.ErrorContains(t, err, "policy", "JSON")
-	_, err = logsink.Config{Policy: 7}.MarshalYAML()
-	assert.ErrorContains(t, err, "policy", "YAML")
+// A size that Validate would reject still gives a valid option (it would
+// wrap around on a 32-bit int otherwise).
+func TestConfigOptionsHugeSize(t *testing.T) {
+	cfg := logsink.Config{BufferSize: 4 << 10, HighWaterMark: 1 << 62}
+	var s *logsink.Stream
+	require.NotPanics(t, func() { s = logsink.New(sinktest.NewWriter(), cfg.Options()...) }, "New")
+	assert.Equal(t, 4<<10, s.HighWaterMark(), "clamped to the buffer size")
+	require.NoError(t, s.Close(), "Close")
 }

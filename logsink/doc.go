@@ -48,4 +48,13 @@
 // Close() error (called once by Close), and the methods of [Rotator],
 // [Reopener], [SizeRotator] and [TimeRotator], through which package rotate
 // builds rotating files whose rotations are ordered with the data.
+//
+// # Configs and URLs
+//
+// [Config] holds a stream's settings for config files; the destination
+// packages' configs embed it. Packages rotate, stdout and netsink register
+// URL schemes (rotate:, stream:, net:) whose query parameters are the same
+// settings: [OpenURL] opens a stream from such a URL, and [Build] and
+// [BuildStreams] build a zap logger from a zap.Config whose OutputPaths use
+// them, giving each stream a [NewCore] and the caller a way to close them.
 package logsink

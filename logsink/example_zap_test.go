@@ -9,7 +9,7 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/streamsink/streamsink/logsink"
 )
@@ -76,8 +76,8 @@ func ExampleNewCore_dropSummary() {
 	// dropped: 2
 }
 
-// A Config decodes from YAML or JSON with sizes, durations and the policy as
-// text, and gives the options for New.
+// A Config decodes from YAML or JSON with sizes and the policy as text
+// (and, in YAML, durations too), and gives the options for New.
 func ExampleConfig() {
 	const text = `
 buffer_size: 4MiB
@@ -109,23 +109,30 @@ policy: drop
 	}
 	fmt.Println(string(b))
 	// Output:
-	// 4194304 65536 250ms drop
+	// 4MiB 64KiB 250ms drop
 	// high-water mark: 65536
-	// {"buffer_size":"4MiB","flush_interval":"250ms","high_water_mark":"64KiB","policy":"drop"}
+	// {"buffer_size":"4MiB","high_water_mark":"64KiB","flush_interval":250000000,"policy":"drop"}
 }
 
-// Every bad value is an error that names the setting and the value.
+// A value that does not decode is an error naming it; Validate names the
+// setting and the value of what decodes but is out of bounds.
 func ExampleConfig_badValue() {
-	var cfg logsink.Config
 	for _, text := range []string{
-		`{"policy": "fast"}`,
-		`{"buffer_size": "banana"}`,
-		`{"block_timeout": "-1s"}`,
+		`policy: fast`,
+		`buffer_size: banana`,
+		`buffer_size: 2GiB`,
+		`flush_interval: 10us`,
 	} {
-		fmt.Println(json.Unmarshal([]byte(text), &cfg))
+		var cfg logsink.Config
+		err := yaml.Unmarshal([]byte(text), &cfg)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		fmt.Println(err)
 	}
 	// Output:
-	// policy="fast": logsink: unknown policy "fast" (want block or drop)
-	// buffer_size="banana": invalid size "banana" (want bytes such as 512, 64KiB or 100MB)
-	// block_timeout="-1s": negative duration
+	// logsink: unknown policy "fast" (want block or drop)
+	// invalid size "banana" (want bytes such as 512, 64KiB or 100MB)
+	// logsink: buffer_size=2GiB: more than the maximum, 1GiB
+	// logsink: flush_interval=10µs: less than the minimum, 1ms
 }

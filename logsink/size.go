@@ -1,6 +1,72 @@
 package logsink
 
-import "github.com/streamsink/streamsink/internal/confkit"
+import (
+	"encoding"
+	"encoding/json"
+	"reflect"
+
+	"github.com/streamsink/streamsink/internal/confkit"
+)
+
+// Size is a number of bytes. Go code sets it with plain numbers
+// (BufferSize: 4 << 20); its text form, which JSON, YAML, URL queries and
+// flag.TextVar read and write, is a size as ParseSize reads it ("512",
+// "64KiB", "100MB"), written back as FormatSize writes it. JSON may also
+// give it as a number of bytes.
+type Size int64
+
+// String returns the size as FormatSize writes it: "64KiB", "1000".
+func (s Size) String() string { return FormatSize(int64(s)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseSize.
+func (s *Size) UnmarshalText(text []byte) error {
+	n, err := ParseSize(string(text))
+	if err != nil {
+		return err
+	}
+	*s = Size(n)
+	return nil
+}
+
+// UnmarshalJSON reads a JSON string in the text form or a JSON number of
+// bytes; null leaves s unchanged.
+func (s *Size) UnmarshalJSON(data []byte) error {
+	// A number goes through ParseSize too, which rejects fractions,
+	// exponents and signs.
+	return unmarshalJSONText(data, s, s.UnmarshalText)
+}
+
+// unmarshalJSONText decodes a JSON value into a type with a text form: null
+// leaves it unchanged, a string is its text, a number goes to number, and
+// anything else is a type error that encoding/json completes with the
+// field's name.
+func unmarshalJSONText(data []byte, v encoding.TextUnmarshaler, number func([]byte) error) error {
+	switch {
+	case string(data) == "null":
+		return nil
+	case data[0] == '"':
+		var text string
+		if err := json.Unmarshal(data, &text); err != nil {
+			return err
+		}
+		return v.UnmarshalText([]byte(text))
+	case data[0] == '-' || '0' <= data[0] && data[0] <= '9':
+		return number(data)
+	}
+	kind := "value"
+	switch data[0] {
+	case '{':
+		kind = "object"
+	case '[':
+		kind = "array"
+	case 't', 'f':
+		kind = "bool"
+	}
+	return &json.UnmarshalTypeError{Value: kind, Type: reflect.TypeOf(v).Elem()}
+}
 
 // ParseSize parses a byte size: a whole number of bytes ("512"), or a whole
 // number with a unit, binary ("64KiB", "1GiB") or decimal ("100MB", "1GB").

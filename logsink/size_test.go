@@ -1,6 +1,9 @@
 package logsink_test
 
 import (
+	"encoding/json"
+	"flag"
+	"io"
 	"math"
 	"strconv"
 	"testing"
@@ -159,4 +162,63 @@ func FuzzFormatSize(f *testing.F) {
 			t.Fatalf("FormatSize(%d) = %q; ParseSize of that = %d, %v", n, text, back, err)
 		}
 	})
+}
+
+func TestSizeText(t *testing.T) {
+	for _, tt := range []struct {
+		give logsink.Size
+		want string
+	}{
+		{0, "0"}, {512, "512"}, {64 << 10, "64KiB"}, {100 << 20, "100MiB"}, {100_000_000, "100000000"}, {1 << 40, "1TiB"},
+	} {
+		assert.Equal(t, tt.want, tt.give.String(), "String")
+		b, err := tt.give.MarshalText()
+		require.NoError(t, err, "MarshalText")
+		assert.Equal(t, tt.want, string(b), "MarshalText")
+		var got logsink.Size
+		require.NoError(t, got.UnmarshalText(b), "UnmarshalText(%s)", b)
+		assert.Equal(t, tt.give, got, "round trip through %s", b)
+	}
+}
+
+func TestSizeUnmarshalJSON(t *testing.T) {
+	for _, tt := range []struct {
+		give string
+		want logsink.Size
+	}{
+		{`"64KiB"`, 64 << 10}, {`"100MB"`, 100_000_000}, {`65536`, 65536}, {`0`, 0}, {`"512"`, 512}, {`null`, 7},
+	} {
+		got := logsink.Size(7)
+		require.NoError(t, json.Unmarshal([]byte(tt.give), &got), "Unmarshal(%s)", tt.give)
+		assert.Equal(t, tt.want, got, "Unmarshal(%s)", tt.give)
+	}
+	for _, tt := range []struct {
+		give, want string
+	}{
+		{`"banana"`, `invalid size "banana"`},
+		{`-1`, `invalid size "-1": negative`},
+		{`1.5`, `invalid size "1.5"`},
+		{`1e3`, `invalid size "1e3"`},
+		{`true`, "cannot unmarshal bool into Go value of type logsink.Size"},
+		{`[1]`, "cannot unmarshal array"},
+		{`{}`, "cannot unmarshal object"},
+	} {
+		var got logsink.Size
+		err := json.Unmarshal([]byte(tt.give), &got)
+		require.Error(t, err, "Unmarshal(%s)", tt.give)
+		assert.Contains(t, err.Error(), tt.want, "Unmarshal(%s)", tt.give)
+		assert.Zero(t, got, "a bad value leaves the size alone")
+	}
+}
+
+// Size reads command-line flags in its text form.
+func TestSizeFlag(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	var size logsink.Size
+	fs.TextVar(&size, "max-size", logsink.Size(64<<10), "rotate when the file would pass this size")
+	assert.Equal(t, logsink.Size(64<<10), size, "the default")
+	require.NoError(t, fs.Parse([]string{"-max-size", "100MB"}), "Parse")
+	assert.Equal(t, logsink.Size(100_000_000), size, "parsed")
+	fs.SetOutput(io.Discard)
+	assert.ErrorContains(t, fs.Parse([]string{"-max-size", "lots"}), `invalid size "lots"`, "a bad value")
 }

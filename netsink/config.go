@@ -15,7 +15,6 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
-	"github.com/streamsink/streamsink/internal/confkit"
 	"github.com/streamsink/streamsink/logsink"
 )
 
@@ -35,6 +34,10 @@ const (
 	DefaultMaxDatagramSize = 65507
 )
 
+// MinReconnect is the shortest ReconnectMin and ReconnectMax Validate
+// accepts: a shorter wait between dials is a busy loop.
+const MinReconnect = time.Millisecond
+
 // MinMessageSize is the smallest MaxMessageSize Validate accepts: the size
 // RFC 5424 requires every receiver to accept.
 const MinMessageSize = 480
@@ -42,10 +45,13 @@ const MinMessageSize = 480
 // Config describes a connection to a log collector and the stream in front
 // of it. The zero value, but for Address, means defaults: newline-delimited
 // entries over TCP. Go callers fill it with plain values (DialTimeout:
-// 2 * time.Second); JSON, YAML and the "net" URL scheme decode text forms
-// into it: sizes such as 8KiB, Go durations such as 500ms, and the embedded
-// stream settings (buffer_size, high_water_mark, flush_interval, policy,
-// block_timeout, close_timeout).
+// 2 * time.Second, MaxMessageSize: 8 << 10); JSON, YAML and the "net" URL
+// scheme read text forms: sizes such as 8KiB and, in YAML and URLs, Go
+// durations such as 500ms (encoding/json reads durations as integer
+// nanoseconds). The embedded logsink.Config adds the stream settings
+// (buffer_size, policy, flush_interval, ...) under the same names. Config
+// has no marshal methods, so it embeds in a service's own config struct
+// without taking over that struct's encoding.
 //
 //	proto: tcp
 //	address: logs.internal:6514
@@ -95,7 +101,7 @@ type Config struct {
 	// limit (rsyslog's default is 8KiB, its $MaxMessageSize). At least 480.
 	// Defaults to 65507 on udp and unixgram and to no limit on tcp and unix
 	// if unspecified.
-	MaxMessageSize int `json:"max_message_size,omitempty" yaml:"max_message_size,omitempty" conf:"size"`
+	MaxMessageSize logsink.Size `json:"max_message_size,omitempty" yaml:"max_message_size,omitempty"`
 
 	// DialTimeout bounds each dial, TLS handshake included. Defaults to 5s
 	// if unspecified.
@@ -281,6 +287,8 @@ func (c Config) validate() (*tls.Config, error) {
 		add("max_message_size=%d: must be at least %d", c.MaxMessageSize, MinMessageSize)
 	case c.MaxMessageSize > DefaultMaxDatagramSize && strings.HasPrefix(proto, "udp"):
 		add("max_message_size=%d: larger than a UDP datagram can carry (%d)", c.MaxMessageSize, DefaultMaxDatagramSize)
+	case c.MaxMessageSize > logsink.MaxBufferSize:
+		add("max_message_size=%s: more than the maximum, %s", c.MaxMessageSize, logsink.Size(logsink.MaxBufferSize))
 	}
 	for _, d := range []struct {
 		name string
@@ -293,6 +301,14 @@ func (c Config) validate() (*tls.Config, error) {
 	} {
 		if d.v < 0 {
 			add("%s=%s: must not be negative", d.name, d.v)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"reconnect_min", c.ReconnectMin}, {"reconnect_max", c.ReconnectMax}} {
+		if d.v > 0 && d.v < MinReconnect {
+			add("%s=%s: less than the minimum, %s (a shorter wait redials in a busy loop)", d.name, d.v, MinReconnect)
 		}
 	}
 	if c.ReconnectMin > 0 && c.ReconnectMax > 0 && c.ReconnectMin > c.ReconnectMax {
@@ -381,44 +397,15 @@ func (c Config) tlsConfig(proto string) (*tls.Config, []error) {
 	return conf, nil
 }
 
-// Open validates c and returns a stream that writes to a new Conn, with c's
-// stream settings followed by opts, so opts win. It does not dial: the
-// first flush does. Closing the stream closes the connection.
-func (c Config) Open(opts ...logsink.Option) (*logsink.Stream, error) {
-	conn, err := NewConn(c)
+// Open validates cfg and returns a stream that writes to a new Conn, with
+// cfg's stream settings followed by opts, so opts win. It does not dial:
+// the first flush does. Closing the stream closes the connection. To read
+// the Conn's own Stats, use NewConn and logsink.New(conn, cfg.Options()...)
+// instead.
+func Open(cfg Config, opts ...logsink.Option) (*logsink.Stream, error) {
+	conn, err := NewConn(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return logsink.New(conn, append(c.Config.Options(), opts...)...), nil
-}
-
-// Open is cfg.Open(opts...): it validates cfg and returns a stream that
-// writes to a new Conn. To read the Conn's Stats, use NewConn and
-// logsink.New(conn, cfg.Options()...) instead.
-func Open(cfg Config, opts ...logsink.Option) (*logsink.Stream, error) {
-	return cfg.Open(opts...)
-}
-
-// UnmarshalJSON decodes the text forms, including the stream settings.
-// Unknown keys are errors.
-func (c *Config) UnmarshalJSON(data []byte) error {
-	return confkit.DecodeJSON(c, data)
-}
-
-// MarshalJSON encodes the non-zero settings in their text forms. TLSConfig,
-// Dial and Clock are not encoded.
-func (c Config) MarshalJSON() ([]byte, error) {
-	return confkit.MarshalJSON(&c)
-}
-
-// UnmarshalYAML decodes the text forms for gopkg.in/yaml.v3 (and v2),
-// including the stream settings. Unknown keys are errors.
-func (c *Config) UnmarshalYAML(unmarshal func(any) error) error {
-	return confkit.DecodeYAML(c, unmarshal)
-}
-
-// MarshalYAML encodes the non-zero settings in their text forms. TLSConfig,
-// Dial and Clock are not encoded.
-func (c Config) MarshalYAML() (any, error) {
-	return confkit.MarshalYAML(&c)
+	return logsink.New(conn, append(cfg.Config.Options(), opts...)...), nil
 }

@@ -11,8 +11,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
+	"github.com/streamsink/streamsink/internal/confkit"
+	"github.com/streamsink/streamsink/internal/conftest"
 	"github.com/streamsink/streamsink/logsink"
 	"github.com/streamsink/streamsink/netsink"
 )
@@ -53,6 +55,9 @@ func TestConfigValidate(t *testing.T) {
 		{desc: "message size small", give: netsink.Config{Address: "h:1", MaxMessageSize: 100}, want: []string{"max_message_size=100", "at least 480"}},
 		{desc: "message size negative", give: netsink.Config{Address: "h:1", MaxMessageSize: -1}, want: []string{"max_message_size=-1"}},
 		{desc: "message size udp", give: netsink.Config{Proto: "udp", Address: "h:1", MaxMessageSize: 70000}, want: []string{"max_message_size=70000", "UDP"}},
+		{desc: "message size past the buffer bound", give: netsink.Config{Address: "h:1", MaxMessageSize: 2 << 30}, want: []string{"max_message_size=2GiB", "maximum, 1GiB"}},
+		{desc: "reconnect min busy", give: netsink.Config{Address: "h:1", ReconnectMin: time.Microsecond}, want: []string{"reconnect_min=1µs", "minimum, 1ms"}},
+		{desc: "reconnect max busy", give: netsink.Config{Address: "h:1", ReconnectMax: time.Nanosecond}, want: []string{"reconnect_max=1ns", "minimum, 1ms"}},
 		{desc: "dial timeout", give: netsink.Config{Address: "h:1", DialTimeout: -time.Second}, want: []string{"dial_timeout=-1s"}},
 		{desc: "write timeout", give: netsink.Config{Address: "h:1", WriteTimeout: -time.Second}, want: []string{"write_timeout=-1s"}},
 		{
@@ -112,7 +117,7 @@ func TestOpenDoesNotDial(t *testing.T) {
 
 func TestOpenOptionOrder(t *testing.T) {
 	cfg := netsink.Config{Address: "127.0.0.1:1", Config: logsink.Config{HighWaterMark: 1000}}
-	s, err := cfg.Open()
+	s, err := netsink.Open(cfg)
 	require.NoError(t, err, "Open")
 	assert.Equal(t, 1000, s.HighWaterMark(), "config")
 	require.NoError(t, s.Close(), "Close")
@@ -159,11 +164,11 @@ func TestConfigJSON(t *testing.T) {
 	require.NoError(t, err, "marshal")
 	assert.JSONEq(t, `{"proto":"tcp","address":"logs.internal:6514","framing":"rfc5424","facility":"local0",
 		"severity":"notice","level_key":"lvl","hostname":"web-1","app_name":"api","proc_id":"7","msg_id":"ACCESS",
-		"max_message_size":"8KiB","dial_timeout":"2s","write_timeout":"3s","reconnect_min":"50ms","reconnect_max":"30s",
-		"tls":true,"ca_file":"/etc/ssl/ca.pem","cert_file":"/etc/ssl/client.pem","key_file":"/etc/ssl/client-key.pem",
-		"server_name":"logs","insecure_skip_verify":true,
-		"buffer_size":"4MiB","high_water_mark":"64KiB","flush_interval":"250ms","policy":"drop",
-		"block_timeout":"1s","close_timeout":"10s"}`, string(b), "flat text forms")
+		"max_message_size":"8KiB","dial_timeout":2000000000,"write_timeout":3000000000,"reconnect_min":50000000,
+		"reconnect_max":30000000000,"tls":true,"ca_file":"/etc/ssl/ca.pem","cert_file":"/etc/ssl/client.pem",
+		"key_file":"/etc/ssl/client-key.pem","server_name":"logs","insecure_skip_verify":true,
+		"buffer_size":"4MiB","high_water_mark":"64KiB","flush_interval":250000000,"policy":"drop",
+		"block_timeout":1000000000,"close_timeout":10000000000}`, string(b), "flat; sizes and the policy as text, durations as nanoseconds")
 
 	var got netsink.Config
 	require.NoError(t, json.Unmarshal(b, &got), "unmarshal")
@@ -171,7 +176,7 @@ func TestConfigJSON(t *testing.T) {
 
 	b, err = json.Marshal(netsink.Config{})
 	require.NoError(t, err, "marshal zero")
-	assert.JSONEq(t, `{}`, string(b), "the zero config is empty")
+	assert.JSONEq(t, `{"address":""}`, string(b), "the zero config has only the required address")
 }
 
 func TestConfigYAML(t *testing.T) {
@@ -192,31 +197,24 @@ func TestConfigYAML(t *testing.T) {
 
 func TestConfigDecodeErrors(t *testing.T) {
 	tests := []struct {
-		give string // JSON, which is also YAML
-		want []string
+		give string // YAML
+		want string
 	}{
-		{give: `{"port":514}`, want: []string{`unknown setting "port"`}},
-		{give: `{"max_message_size":"huge"}`, want: []string{"max_message_size", `"huge"`}},
-		{give: `{"dial_timeout":"soon"}`, want: []string{"dial_timeout", `"soon"`}},
-		{give: `{"reconnect_min":"-1s"}`, want: []string{"reconnect_min", `"-1s"`}},
-		{give: `{"tls":"maybe"}`, want: []string{"tls", `"maybe"`}},
-		{give: `{"policy":"sometimes"}`, want: []string{"policy", `"sometimes"`}},
+		{give: `max_message_size: huge`, want: `invalid size "huge"`},
+		{give: `dial_timeout: soon`, want: "cannot unmarshal !!str `soon` into time.Duration"},
+		{give: `tls: maybe`, want: "cannot unmarshal !!str `maybe` into bool"},
+		{give: `policy: sometimes`, want: `unknown policy "sometimes"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {
 			var c netsink.Config
-			err := json.Unmarshal([]byte(tt.give), &c)
-			require.Error(t, err, "JSON %s", tt.give)
-			for _, w := range tt.want {
-				assert.Contains(t, err.Error(), w, "JSON error names the field and value")
-			}
-			err = yaml.Unmarshal([]byte(tt.give), &c)
-			require.Error(t, err, "YAML %s", tt.give)
-			for _, w := range tt.want {
-				assert.Contains(t, err.Error(), w, "YAML error names the field and value")
-			}
+			assert.ErrorContains(t, yaml.Unmarshal([]byte(tt.give), &c), tt.want, "YAML")
 		})
 	}
+}
+
+func TestConfigTags(t *testing.T) {
+	assert.NoError(t, confkit.CheckTags(&netsink.Config{}), "netsink.Config embeds without taking over its embedder's encoding")
 }
 
 func TestStatsString(t *testing.T) {
@@ -241,10 +239,16 @@ func TestStatsString(t *testing.T) {
 	}
 }
 
-func TestConfigMarshalReportsBadPolicy(t *testing.T) {
-	cfg := netsink.Config{Address: "logs:514", Config: logsink.Config{Policy: 7}}
-	_, err := json.Marshal(cfg)
-	assert.ErrorContains(t, err, "policy", "JSON")
-	_, err = cfg.MarshalYAML()
-	assert.ErrorContains(t, err, "policy", "YAML")
+// A failed open leaves nothing behind: the same address opens right after.
+func TestOpenURLFailedOpenCanBeRetried(t *testing.T) {
+	const good = "net://127.0.0.1:1?close_timeout=1ms"
+	for _, bad := range []string{
+		"net://127.0.0.1:1?buffer_size=4611686018427387904",
+		"net://127.0.0.1:1?reconnect_max=1ns",
+		"net://127.0.0.1:1?framing=gelf",
+	} {
+		t.Run(bad, func(t *testing.T) {
+			conftest.RetryAfterFailedOpen(t, bad, good)
+		})
+	}
 }

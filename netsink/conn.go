@@ -121,7 +121,7 @@ func NewConn(cfg Config) (*Conn, error) {
 	c.f = framer{
 		framing:  cfg.Framing,
 		stream:   !c.datagram,
-		max:      cfg.MaxMessageSize,
+		max:      int(cfg.MaxMessageSize),
 		facility: facilities[cfg.Facility],
 		severity: sev,
 		levelPat: []byte(`"` + cfg.LevelKey + `":"`),

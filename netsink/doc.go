@@ -15,8 +15,9 @@
 //	defer s.Close() // flushes, then closes the connection
 //	logger := zap.New(logsink.NewCore(zapcore.NewJSONEncoder(encCfg), s, zap.InfoLevel))
 //
-// Importing the package also registers the zap sink scheme "net", so a
-// zap.Config can name a collector in its OutputPaths:
+// Importing the package also registers the URL scheme "net", so that a
+// zap.Config's OutputPaths, logsink.Build and logsink.OpenURL can name a
+// collector:
 //
 //	net://127.0.0.1:5140?proto=tcp&framing=octet&policy=drop
 //	net:///dev/log?proto=unixgram&framing=rfc3164

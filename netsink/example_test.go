@@ -10,7 +10,7 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/streamsink/streamsink/logsink"
 	"github.com/streamsink/streamsink/netsink"
@@ -212,7 +212,7 @@ buffer_size: 4MiB
 		return
 	}
 	fmt.Println(cfg.Address, cfg.Framing, cfg.Facility, cfg.MaxMessageSize, cfg.ReconnectMax, cfg.TLS, cfg.Policy, cfg.BufferSize)
-	// Output: logs.internal:6514 rfc5424 local0 8192 30s true drop 4194304
+	// Output: logs.internal:6514 rfc5424 local0 8KiB 30s true drop 4MiB
 }
 
 func ExampleConfig_Validate() {

@@ -3,31 +3,40 @@ package rotate
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
-	"github.com/streamsink/streamsink/internal/confkit"
 	"github.com/streamsink/streamsink/logsink"
 )
 
 // Defaults used when a Config field is zero.
 const (
 	DefaultMaxSize = 100 << 20 // bytes, as lumberjack's default of 100 megabytes
-	DefaultMode    = os.FileMode(0o640)
+	DefaultMode    = logsink.FileMode(0o640)
 )
 
 // minEvery is the shortest time-rotation period Validate accepts.
 const minEvery = time.Second
 
+// maxMaxAge is the longest MaxAge Validate accepts: lumberjack multiplies
+// whole days by 24h in an int64, and a longer age would overflow into a
+// cutoff in the future, removing every backup.
+const maxMaxAge = math.MaxInt64 / day * day
+
 // Config describes a rotating log file and the stream in front of it. The
 // zero value, but for Filename, means defaults. Go callers fill it with
-// plain values (MaxSize: 64 << 20, MaxAge: 7 * 24 * time.Hour); JSON, YAML and
-// the "rotate" URL scheme decode text forms into it: sizes such as 64KiB or
-// 100MB, Go durations such as 24h, modes in octal such as "0640", and the
-// embedded stream settings (buffer_size, high_water_mark, flush_interval,
-// policy, block_timeout, close_timeout).
+// plain values (MaxSize: 64 << 20, MaxAge: 7 * 24 * time.Hour, Mode: 0o600).
+// JSON, YAML and the "rotate" URL scheme read text forms: sizes such as
+// 64KiB or 100MB, modes in octal such as "0640", and, in YAML and URLs,
+// Go durations such as 168h (encoding/json reads durations as integer
+// nanoseconds). The embedded logsink.Config adds the stream settings
+// (buffer_size, policy, flush_interval, ...) under the same names.
+//
+// Config has no marshal methods, so it embeds in a service's own config
+// struct without taking over that struct's encoding (in YAML, embed it
+// with `yaml:",inline"`).
 type Config struct {
 	// Filename is the file to write. Backups go in the same directory, which
 	// is created if needed. Relative names are taken from the working
@@ -36,7 +45,7 @@ type Config struct {
 	// MaxSize is the size in bytes at which the file rotates, between two
 	// entries: a file exceeds it only by a single entry larger than MaxSize
 	// on its own. Defaults to 100 MiB if unspecified.
-	MaxSize int64 `json:"max_size,omitempty" yaml:"max_size,omitempty" conf:"size"`
+	MaxSize logsink.Size `json:"max_size,omitempty" yaml:"max_size,omitempty"`
 	// MaxAge is how long a backup is kept, judged by the time in its name.
 	// lumberjack counts whole days, so it is rounded up to a whole number
 	// of days. Defaults to 0 (backups are not removed for their age) if
@@ -60,7 +69,7 @@ type Config struct {
 	// Mode is the permission bits of each file rotate creates, set exactly
 	// whatever the umask; an existing file keeps its own mode. The owner
 	// must be able to write. Defaults to 0640 if unspecified.
-	Mode os.FileMode `json:"mode,omitempty" yaml:"mode,omitempty"`
+	Mode logsink.FileMode `json:"mode,omitempty" yaml:"mode,omitempty"`
 
 	// BeforeRotate, if set, is called before each rotation, after the
 	// stream has flushed and fsynced the file. It runs on the stream's
@@ -89,10 +98,12 @@ func (c Config) withDefaults() Config {
 }
 
 // Validate reports every bad value, each naming its setting and value: an
-// empty filename, negative sizes, counts and durations, a mode that is not
-// permission bits or that the owner cannot write, and a directory that
-// cannot be created or written. It creates the file's directory if it is
-// missing.
+// empty filename, negative sizes, counts and durations, a max_age past
+// what lumberjack can count, a mode that is not permission bits or that
+// the owner cannot write, bad stream settings, and, when every other value
+// is good, a directory that cannot be created or written. It creates the
+// file's directory if it is missing, but only then: a config with a bad
+// value leaves nothing behind.
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) {
@@ -101,8 +112,11 @@ func (c Config) Validate() error {
 	if c.MaxSize < 0 {
 		add("max_size=%d: must not be negative", c.MaxSize)
 	}
-	if c.MaxAge < 0 {
+	switch {
+	case c.MaxAge < 0:
 		add("max_age=%s: must not be negative", c.MaxAge)
+	case c.MaxAge > maxMaxAge:
+		add("max_age=%s: more than the maximum, %s (%d days)", c.MaxAge, time.Duration(maxMaxAge), maxMaxAge/day)
 	}
 	if c.MaxBackups < 0 {
 		add("max_backups=%d: must not be negative", c.MaxBackups)
@@ -114,18 +128,23 @@ func (c Config) Validate() error {
 		add("every=%s: must be at least %s", c.Every, minEvery)
 	}
 	switch {
-	case c.Mode&^os.ModePerm != 0:
-		add("mode=%s: not permission bits (want at most 0777, such as 0640)", formatMode(c.Mode))
+	case c.Mode&^logsink.FileMode(os.ModePerm) != 0:
+		add("mode=%s: not permission bits (want at most 0777, such as 0640)", c.Mode)
 	case c.Mode != 0 && c.Mode&0o200 == 0:
-		add("mode=%s: the owner must be able to write the file (such as 0640)", formatMode(c.Mode))
+		add("mode=%s: the owner must be able to write the file (such as 0640)", c.Mode)
 	}
 	if err := c.Config.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Filename == "" {
+	switch {
+	case c.Filename == "":
 		add(`filename="": must not be empty`)
-	} else if err := checkPath(c.Filename); err != nil {
-		add("filename=%q: %w", c.Filename, err)
+	case len(errs) > 0:
+		// Touch the file system only for a config that is otherwise good.
+	default:
+		if err := checkPath(c.Filename); err != nil {
+			add("filename=%q: %w", c.Filename, err)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -148,49 +167,13 @@ func checkPath(name string) error {
 	return errors.Join(probe.Close(), os.Remove(probe.Name()))
 }
 
-// formatMode formats m's bits in octal with a leading 0, as config files
-// write them.
-func formatMode(m os.FileMode) string {
-	return "0" + strconv.FormatUint(uint64(m), 8)
-}
-
-// Open validates c, opens its file and returns a stream that writes to it,
-// with c's stream settings followed by opts, so opts win. Closing the stream
-// closes the file.
-func (c Config) Open(opts ...logsink.Option) (*logsink.Stream, error) {
-	f, err := NewFile(c)
+// Open validates cfg, opens its file and returns a stream that writes to
+// it, with cfg's stream settings followed by opts, so opts win. Closing the
+// stream closes the file. NewFile gives the file on its own.
+func Open(cfg Config, opts ...logsink.Option) (*logsink.Stream, error) {
+	f, err := NewFile(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return logsink.New(f, append(c.Config.Options(), opts...)...), nil
-}
-
-// Open is cfg.Open(opts...): it validates cfg, opens its file and returns a
-// stream that writes to it. Closing the stream closes the file.
-func Open(cfg Config, opts ...logsink.Option) (*logsink.Stream, error) {
-	return cfg.Open(opts...)
-}
-
-// UnmarshalJSON decodes the text forms, including the stream settings.
-// Unknown keys are errors.
-func (c *Config) UnmarshalJSON(data []byte) error {
-	return confkit.DecodeJSON(c, data)
-}
-
-// MarshalJSON encodes the non-zero settings in their text forms. The hooks
-// are not encoded.
-func (c Config) MarshalJSON() ([]byte, error) {
-	return confkit.MarshalJSON(&c)
-}
-
-// UnmarshalYAML decodes the text forms for gopkg.in/yaml.v3 (and v2),
-// including the stream settings. Unknown keys are errors.
-func (c *Config) UnmarshalYAML(unmarshal func(any) error) error {
-	return confkit.DecodeYAML(c, unmarshal)
-}
-
-// MarshalYAML encodes the non-zero settings in their text forms. The hooks
-// are not encoded.
-func (c Config) MarshalYAML() (any, error) {
-	return confkit.MarshalYAML(&c)
+	return logsink.New(f, append(cfg.Config.Options(), opts...)...), nil
 }

@@ -4,13 +4,15 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
+	"github.com/streamsink/streamsink/internal/confkit"
 	"github.com/streamsink/streamsink/logsink"
 	"github.com/streamsink/streamsink/rotate"
 )
@@ -32,7 +34,8 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{name: "negative max_backups", give: rotate.Config{Filename: ok, MaxBackups: -2}, want: []string{"max_backups=-2"}},
 		{name: "negative every", give: rotate.Config{Filename: ok, Every: -time.Hour}, want: []string{"every=-1h0m0s"}},
 		{name: "every too short", give: rotate.Config{Filename: ok, Every: 10 * time.Millisecond}, want: []string{"every=10ms", "at least 1s"}},
-		{name: "mode beyond permission bits", give: rotate.Config{Filename: ok, Mode: os.ModeSticky | 0o640}, want: []string{"mode=", "permission bits"}},
+		{name: "max_age past what lumberjack counts", give: rotate.Config{Filename: ok, MaxAge: 2562047 * time.Hour}, want: []string{"max_age=2562047h0m0s", "more than the maximum, 2562024h0m0s (106751 days)"}},
+		{name: "mode beyond permission bits", give: rotate.Config{Filename: ok, Mode: logsink.FileMode(os.ModeSticky | 0o640)}, want: []string{"mode=", "permission bits"}},
 		{name: "mode the owner cannot write", give: rotate.Config{Filename: ok, Mode: 0o444}, want: []string{"mode=0444"}},
 		{
 			name: "directory cannot be created",
@@ -98,16 +101,36 @@ func fullConfig() rotate.Config {
 	}
 }
 
+func TestConfigValidateMaxAgeBound(t *testing.T) {
+	cfg := rotate.Config{Filename: logPath(t.TempDir()), MaxAge: 106751 * 24 * time.Hour}
+	assert.NoError(t, cfg.Validate(), "the longest max_age lumberjack counts")
+}
+
+// A config with a bad value creates nothing: Validate leaves the file
+// system alone until every other value is good.
+func TestConfigValidateBadValueMakesNoDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "logs")
+	cfg := rotate.Config{Filename: filepath.Join(dir, "app.log"), MaxSize: -1}
+	require.Error(t, cfg.Validate(), "Validate")
+	_, err := os.Stat(dir)
+	assert.ErrorIs(t, err, os.ErrNotExist, "no directory was made")
+}
+
+func TestConfigTags(t *testing.T) {
+	assert.NoError(t, confkit.CheckTags(&rotate.Config{}), "rotate.Config embeds without taking over its embedder's encoding")
+}
+
 func TestConfigJSON(t *testing.T) {
 	cfg := fullConfig()
 	cfg.AfterRotate = func(string) {} // not encoded
 	b, err := json.Marshal(cfg)
 	require.NoError(t, err, "marshal")
 	assert.JSONEq(t, `{
-		"filename": "/var/log/app.log", "max_size": "100MiB", "max_age": "168h0m0s",
-		"max_backups": 5, "compress": true, "local_time": true, "every": "24h0m0s", "mode": "0600",
-		"buffer_size": "4MiB", "high_water_mark": "64KiB", "flush_interval": "250ms",
-		"policy": "drop", "block_timeout": "1s", "close_timeout": "2s"}`, string(b), "JSON form")
+		"filename": "/var/log/app.log", "max_size": "100MiB", "max_age": 604800000000000,
+		"max_backups": 5, "compress": true, "local_time": true, "every": 86400000000000, "mode": "0600",
+		"buffer_size": "4MiB", "high_water_mark": "64KiB", "flush_interval": 250000000,
+		"policy": "drop", "block_timeout": 1000000000, "close_timeout": 2000000000}`, string(b),
+		"sizes, the mode and the policy as text; encoding/json writes durations as nanoseconds")
 
 	var got rotate.Config
 	require.NoError(t, json.Unmarshal(b, &got), "unmarshal")
@@ -117,6 +140,21 @@ func TestConfigJSON(t *testing.T) {
 func TestConfigYAML(t *testing.T) {
 	b, err := yaml.Marshal(fullConfig())
 	require.NoError(t, err, "marshal")
+	assert.Equal(t, `filename: /var/log/app.log
+max_size: 100MiB
+max_age: 168h0m0s
+max_backups: 5
+compress: true
+local_time: true
+every: 24h0m0s
+mode: "0600"
+buffer_size: 4MiB
+high_water_mark: 64KiB
+flush_interval: 250ms
+policy: drop
+block_timeout: 1s
+close_timeout: 2s
+`, string(b), "every value in its text form")
 	var got rotate.Config
 	require.NoError(t, yaml.Unmarshal(b, &got), "unmarshal:\n%s", b)
 	assert.Equal(t, fullConfig(), got, "round trip through:\n%s", b)
@@ -130,6 +168,7 @@ log:
   filename: /var/log/app.log
   max_size: 100MB
   max_backups: 5
+  max_age: 168h
   every: 24h
   mode: 0640
   policy: drop
@@ -138,55 +177,37 @@ log:
 		Filename:   "/var/log/app.log",
 		MaxSize:    100e6,
 		MaxBackups: 5,
+		MaxAge:     7 * 24 * time.Hour,
 		Every:      24 * time.Hour,
 		Mode:       0o640,
 		Config:     logsink.Config{Policy: logsink.Drop},
 	}, doc.Log, "decoded document")
 }
 
-func TestConfigModeForms(t *testing.T) {
+func TestConfigDecodeErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		give string // a JSON object
-		want os.FileMode
-	}{
-		{name: "octal string", give: `{"mode": "0640"}`, want: 0o640},
-		{name: "octal string without the 0", give: `{"mode": "600"}`, want: 0o600},
-		{name: "0o prefix", give: `{"mode": "0o644"}`, want: 0o644},
-		{name: "a number is its value", give: `{"mode": 416}`, want: 0o640},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got rotate.Config
-			require.NoError(t, json.Unmarshal([]byte(tt.give), &got), "unmarshal")
-			assert.Equal(t, tt.want, got.Mode, "mode")
-		})
-	}
-}
-
-func TestConfigDecodeErrorsNameTheKey(t *testing.T) {
-	tests := []struct {
-		name string
-		give string // a JSON object
+		give string // a YAML document
 		want string
 	}{
-		{name: "unknown key", give: `{"max_sise": "1MB"}`, want: `"max_sise"`},
-		{name: "bad size", give: `{"max_size": "banana"}`, want: `max_size="banana"`},
-		{name: "negative duration", give: `{"max_age": "-1h"}`, want: `max_age="-1h"`},
-		{name: "bad mode", give: `{"mode": "0999"}`, want: `mode="0999"`},
-		{name: "decimal mode number", give: `{"mode": 640}`, want: `mode=640`},
-		{name: "bad policy", give: `{"policy": "sometimes"}`, want: `policy="sometimes"`},
-		{name: "hooks are not settings", give: `{"after_rotate": "x"}`, want: `"after_rotate"`},
+		{name: "bad size", give: `max_size: banana`, want: `invalid size "banana"`},
+		{name: "bad duration", give: `max_age: a week`, want: "cannot unmarshal !!str `a week` into time.Duration"},
+		{name: "bad mode", give: `mode: 0999`, want: `invalid file mode "0999"`},
+		{name: "decimal mode", give: `mode: 999`, want: `invalid file mode "999"`},
+		{name: "bad policy", give: `policy: sometimes`, want: `unknown policy "sometimes"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var cfg rotate.Config
-			assert.ErrorContains(t, json.Unmarshal([]byte(tt.give), &cfg), tt.want, "JSON")
-			var doc map[string]any
-			require.NoError(t, json.Unmarshal([]byte(tt.give), &doc), "the test's JSON")
-			y, err := yaml.Marshal(doc)
-			require.NoError(t, err, "the test's YAML")
-			assert.ErrorContains(t, yaml.Unmarshal(y, &cfg), tt.want, "YAML")
+			assert.ErrorContains(t, yaml.Unmarshal([]byte(tt.give), &cfg), tt.want, "YAML")
 		})
 	}
+}
+
+// The hooks are not settings: strict decoders reject them by name.
+func TestConfigHooksAreNotSettings(t *testing.T) {
+	d := yaml.NewDecoder(strings.NewReader("filename: a.log\nafter_rotate: x\n"))
+	d.KnownFields(true)
+	var cfg rotate.Config
+	assert.ErrorContains(t, d.Decode(&cfg), "after_rotate", "YAML with KnownFields")
 }

@@ -15,10 +15,15 @@
 //	defer stream.Close() // flushes, fsyncs and closes the file
 //	logger := zap.New(logsink.NewCore(zapcore.NewJSONEncoder(encCfg), stream, zap.InfoLevel))
 //
-// Importing the package also registers the zap sink scheme "rotate", so a
-// zap.Config can name the same file in its OutputPaths:
+// Importing the package also registers the URL scheme "rotate", so that a
+// zap.Config's OutputPaths, logsink.Build and logsink.OpenURL can name the
+// same file, with every [Config] setting as a query parameter:
 //
 //	rotate:///var/log/app.log?max_size=100MB&max_backups=5&every=24h&policy=drop
+//	rotate:logs/app.log?max_size=64MiB
+//
+// The second is a path relative to the working directory at open time:
+// written without //, since rotate://app.log would make app.log a host.
 //
 // # Rotation
 //

@@ -217,7 +217,7 @@ func (f *File) Reopen() error {
 func (f *File) SizeLimit() (size, limit int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.size, f.cfg.MaxSize
+	return f.size, int64(f.cfg.MaxSize)
 }
 
 // NextRotation returns the first boundary of Config.Every after now, on the
@@ -253,7 +253,7 @@ func (f *File) openLocked(like os.FileInfo) error {
 // openFDLocked opens our descriptor on the file, creating the file with
 // Config.Mode, exactly, if it does not exist.
 func (f *File) openFDLocked(like os.FileInfo) error {
-	fd, err := os.OpenFile(f.name, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, f.cfg.Mode)
+	fd, err := os.OpenFile(f.name, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, os.FileMode(f.cfg.Mode))
 	created := err == nil
 	if errors.Is(err, fs.ErrExist) {
 		fd, err = os.OpenFile(f.name, os.O_WRONLY|os.O_APPEND, 0)
@@ -262,7 +262,7 @@ func (f *File) openFDLocked(like os.FileInfo) error {
 		return fmt.Errorf("rotate: open %q: %w", f.name, err)
 	}
 	if created {
-		err = fd.Chmod(f.cfg.Mode) // the umask may have taken bits away
+		err = fd.Chmod(os.FileMode(f.cfg.Mode)) // the umask may have taken bits away
 		if like != nil {
 			chownLike(fd, like)
 		}

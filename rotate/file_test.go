@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/streamsink/streamsink/logsink"
 	"github.com/streamsink/streamsink/rotate"
 )
 
@@ -128,7 +129,7 @@ func TestFileSizeLimit(t *testing.T) {
 			if tt.existing != "" {
 				require.NoError(t, os.WriteFile(logPath(dir), []byte(tt.existing), 0o600), "existing file")
 			}
-			f := newFile(t, rotate.Config{Filename: logPath(dir), MaxSize: tt.maxSize})
+			f := newFile(t, rotate.Config{Filename: logPath(dir), MaxSize: logsink.Size(tt.maxSize)})
 			size, limit := f.SizeLimit()
 			assert.Equal(t, int64(len(tt.existing)), size, "size at open")
 			assert.Equal(t, tt.wantLimit, limit, "limit")

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/streamsink/streamsink/logsink"
 	"github.com/streamsink/streamsink/rotate"
 )
 
@@ -37,7 +38,7 @@ func TestFileMode(t *testing.T) {
 			defer syscall.Umask(old)
 
 			dir := t.TempDir()
-			f := newFile(t, rotate.Config{Filename: logPath(dir), Mode: tt.give})
+			f := newFile(t, rotate.Config{Filename: logPath(dir), Mode: logsink.FileMode(tt.give)})
 			assert.Equal(t, tt.want, mode(t, logPath(dir)), "new file")
 
 			require.NoError(t, f.Rotate(), "rotate")

@@ -2,6 +2,7 @@ package rotate_test
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/streamsink/streamsink/internal/conftest"
 	"github.com/streamsink/streamsink/logsink"
 )
 
@@ -54,14 +56,23 @@ func TestSchemeBuildWritesThroughRotation(t *testing.T) {
 	assert.Equal(t, entries, next, "entries on disk")
 }
 
+// A relative path is written without //: rotate:app.log, rotate:logs/app.log.
 func TestSchemeRelativePath(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	logger, closeAll, err := logsink.Build(zapConfig("rotate:logs/app.log?max_backups=2"))
-	require.NoError(t, err, "build")
-	logger.Info("relative")
-	require.NoError(t, closeAll(), "close")
-	assert.Equal(t, []string{`{"level":"info","msg":"relative"}`}, lines(t, filepath.Join(dir, "logs", "app.log")), "file contents")
+	for _, tt := range []struct {
+		give string
+		want string
+	}{
+		{"rotate:app.log?max_backups=2", "app.log"},
+		{"rotate:logs/app.log", filepath.Join("logs", "app.log")},
+	} {
+		logger, closeAll, err := logsink.Build(zapConfig(tt.give))
+		require.NoError(t, err, "build %s", tt.give)
+		logger.Info("relative")
+		require.NoError(t, closeAll(), "close")
+		assert.Equal(t, []string{`{"level":"info","msg":"relative"}`}, lines(t, filepath.Join(dir, tt.want)), "%s: file contents", tt.give)
+	}
 }
 
 func TestSchemeErrorsNameTheParameter(t *testing.T) {
@@ -72,26 +83,78 @@ func TestSchemeErrorsNameTheParameter(t *testing.T) {
 		give string
 		want string
 	}{
-		{name: "bad size", give: base + "?max_size=banana", want: `max_size="banana"`},
-		{name: "negative size", give: base + "?buffer_size=-1", want: `buffer_size="-1"`},
-		{name: "unknown parameter", give: base + "?max_sizes=1MB", want: `"max_sizes"`},
-		{name: "negative duration", give: base + "?every=-1h", want: `every="-1h"`},
-		{name: "short every", give: base + "?every=1ms", want: `every=1ms`},
-		{name: "bad policy", give: base + "?policy=sometimes", want: `policy="sometimes"`},
-		{name: "bad mode", give: base + "?mode=0999", want: `mode="0999"`},
-		{name: "bad bool", give: base + "?compress=maybe", want: `compress="maybe"`},
-		{name: "repeated", give: base + "?max_size=1MB&max_size=2MB", want: `"max_size" given 2 times`},
-		{name: "filename parameter", give: base + "?filename=/tmp/x.log", want: "filename"},
-		{name: "no path", give: "rotate://", want: `filename=""`},
+		{name: "bad size", give: base + "?max_size=banana", want: `rotate: max_size="banana": invalid size "banana"`},
+		{name: "negative size", give: base + "?buffer_size=-1", want: `rotate: buffer_size="-1": invalid size "-1": negative`},
+		{name: "huge buffer", give: base + "?buffer_size=4611686018427387904", want: "logsink: buffer_size=4194304TiB: more than the maximum, 1GiB"},
+		{name: "unknown parameter", give: base + "?max_sizes=1MB", want: `rotate: unknown parameter "max_sizes"`},
+		{name: "negative duration", give: base + "?every=-1h", want: `rotate: every="-1h": negative duration`},
+		{name: "short every", give: base + "?every=1ms", want: `rotate: every=1ms: must be at least 1s`},
+		{name: "short flush interval", give: base + "?flush_interval=1us", want: "logsink: flush_interval=1µs: less than the minimum, 1ms"},
+		{name: "long max_age", give: base + "?max_age=2562047h", want: "rotate: max_age=2562047h0m0s: more than the maximum"},
+		{name: "bad policy", give: base + "?policy=sometimes", want: `rotate: policy="sometimes"`},
+		{name: "bad mode", give: base + "?mode=0999", want: `rotate: mode="0999": invalid file mode "0999"`},
+		{name: "bad bool", give: base + "?compress=maybe", want: `rotate: compress="maybe": not a boolean`},
+		{name: "repeated", give: base + "?max_size=1MB&max_size=2MB", want: `rotate: parameter "max_size" given 2 times`},
+		{name: "filename parameter", give: base + "?filename=/tmp/x.log", want: `rotate: filename="/tmp/x.log": give it in the URL, not as a parameter`},
+		{name: "no path", give: "rotate://", want: `filename="": must not be empty`},
+		{name: "relative path after //", give: "rotate://app.log", want: `rotate: host "app.log" not allowed in the URL (want rotate:///absolute/path.log, or rotate:relative/path.log`},
+		{name: "dot host", give: "rotate://./app.log", want: `rotate: host "." not allowed`},
 		{name: "host", give: "rotate://example.com" + logPath(dir), want: `host "example.com"`},
-		{name: "user", give: "rotate://me@" + logPath(dir), want: "user"},
-		{name: "fragment", give: base + "#x", want: "fragment"},
-		{name: "bad escape in query", give: base + "?max_size=%zz", want: "query"},
+		{name: "port", give: "rotate://localhost:80" + logPath(dir), want: `host "localhost:80"`},
+		{name: "user", give: "rotate://me@" + logPath(dir), want: "rotate: user information not allowed"},
+		{name: "fragment", give: base + "#x", want: `rotate: fragment "x" not allowed`},
+		{name: "bad escape in query", give: base + "?max_size=%zz", want: `rotate: query "max_size=%zz"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := logsink.Build(zapConfig(tt.give))
 			assert.ErrorContains(t, err, tt.want, "Build(%s)", tt.give)
+			_, err = logsink.OpenURL(tt.give)
+			assert.ErrorContains(t, err, tt.want, "OpenURL(%s)", tt.give)
 		})
 	}
+}
+
+// A failed open leaves the path free: the same file opens right after.
+func TestSchemeFailedOpenCanBeRetried(t *testing.T) {
+	dir := t.TempDir()
+	base := "rotate://" + logPath(dir)
+	for _, bad := range []string{
+		"?buffer_size=4611686018427387904", // passed validation and panicked in New, leaving the path in use
+		"?flush_interval=1ns",
+		"?max_size=banana",
+		"?mode=0444",
+	} {
+		t.Run(bad, func(t *testing.T) {
+			conftest.RetryAfterFailedOpen(t, base+bad, base+"?max_size=1MiB")
+		})
+	}
+}
+
+// A config with a bad value creates nothing, not even the file's directory.
+func TestSchemeFailedOpenMakesNoDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "logs")
+	_, err := logsink.OpenURL("rotate://" + filepath.Join(dir, "app.log") + "?buffer_size=2GiB")
+	require.Error(t, err, "OpenURL")
+	_, err = os.Stat(dir)
+	assert.ErrorIs(t, err, os.ErrNotExist, "no directory was made")
+}
+
+// The streams Build opened from rotate URLs reopen on demand, as logrotate
+// needs: after the file is renamed, Reopen starts a new file at the path.
+func TestSchemeBuildStreamsReopen(t *testing.T) {
+	dir := t.TempDir()
+	u := "rotate://" + logPath(dir)
+	logger, streams, err := logsink.BuildStreams(zapConfig(u))
+	require.NoError(t, err, "BuildStreams")
+	logger.Info("before")
+	require.NoError(t, logger.Sync(), "Sync")
+	require.NoError(t, os.Rename(logPath(dir), logPath(dir)+".1"), "logrotate renames the file")
+	require.NoError(t, streams.Reopen(), "Reopen")
+	logger.Info("after")
+	require.NoError(t, streams.Close(), "Close")
+
+	assert.Equal(t, []string{`{"level":"info","msg":"before"}`}, lines(t, logPath(dir)+".1"), "the renamed file")
+	assert.Equal(t, []string{`{"level":"info","msg":"after"}`}, lines(t, logPath(dir)), "a new file at the path")
+	assert.Equal(t, uint64(1), streams.Stats()[u].Reopens, "the reopen is counted")
 }

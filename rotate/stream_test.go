@@ -236,7 +236,7 @@ func TestOpenOptionsOverrideConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := rotate.Config{Filename: logPath(t.TempDir())}
 			cfg.HighWaterMark = 1 << 10
-			s, err := cfg.Open(tt.give...)
+			s, err := rotate.Open(cfg, tt.give...)
 			require.NoError(t, err, "open")
 			defer func() { assert.NoError(t, s.Close(), "close") }()
 			assert.Equal(t, tt.want, s.HighWaterMark(), "high-water mark")

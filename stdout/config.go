@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/streamsink/streamsink/internal/confkit"
 	"github.com/streamsink/streamsink/logsink"
 )
 
@@ -16,8 +15,9 @@ const (
 )
 
 // Config describes a standard output or standard error stream, for config
-// files and the "stream" zap sink scheme. The zero value means standard
-// output with the defaults.
+// files and the "stream" URL scheme. The zero value means standard output
+// with the defaults. Config has no marshal methods, so it embeds in a
+// service's own config struct without taking over that struct's encoding.
 //
 // In JSON and YAML the stream settings sit beside target, flattened:
 //
@@ -31,9 +31,9 @@ type Config struct {
 	Target string `json:"target,omitempty" yaml:"target,omitempty"`
 
 	// Config holds the stream settings: buffer_size, high_water_mark,
-	// flush_interval, policy, block_timeout and close_timeout. FlushInterval
-	// defaults to DefaultFlushInterval (100ms) if unspecified; the others
-	// default as in logsink.
+	// flush_interval, policy, block_timeout, close_timeout and
+	// keep_timeout. FlushInterval defaults to DefaultFlushInterval (100ms)
+	// if unspecified; the others default as in logsink.
 	logsink.Config `yaml:",inline"`
 
 	// SurviveBrokenPipe calls SurviveBrokenPipe when the stream is opened,
@@ -58,40 +58,19 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Open validates c and returns a stream over the target, with this
-// package's defaults, then c's settings, then opts: later ones win.
-func (c Config) Open(opts ...logsink.Option) (*logsink.Stream, error) {
-	if err := c.Validate(); err != nil {
+// Open validates cfg and returns a stream over its target, with this
+// package's defaults, then cfg's settings, then opts: later ones win.
+// Closing the stream flushes it but leaves the target open.
+func Open(cfg Config, opts ...logsink.Option) (*logsink.Stream, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if c.SurviveBrokenPipe {
+	if cfg.SurviveBrokenPipe {
 		SurviveBrokenPipe()
 	}
 	f := os.Stdout
-	if c.Target == TargetStderr {
+	if cfg.Target == TargetStderr {
 		f = os.Stderr
 	}
-	return NewFile(f, append(c.Config.Options(), opts...)...), nil
-}
-
-// UnmarshalJSON decodes the text forms (sizes such as 64KiB, durations such
-// as 50ms, policy block or drop). Unknown keys are errors.
-func (c *Config) UnmarshalJSON(data []byte) error {
-	return confkit.DecodeJSON(c, data)
-}
-
-// MarshalJSON encodes the non-zero settings in their text forms.
-func (c Config) MarshalJSON() ([]byte, error) {
-	return confkit.MarshalJSON(&c)
-}
-
-// UnmarshalYAML decodes the text forms for gopkg.in/yaml.v3 (and v2).
-// Unknown keys are errors.
-func (c *Config) UnmarshalYAML(unmarshal func(any) error) error {
-	return confkit.DecodeYAML(c, unmarshal)
-}
-
-// MarshalYAML encodes the non-zero settings in their text forms.
-func (c Config) MarshalYAML() (any, error) {
-	return confkit.MarshalYAML(&c)
+	return NewFileStream(f, append(cfg.Config.Options(), opts...)...), nil
 }

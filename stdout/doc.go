@@ -9,11 +9,12 @@
 //	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
 //	logger := zap.New(logsink.NewCore(enc, s, zapcore.InfoLevel))
 //
-// [New] writes to os.Stdout, [NewStderr] to os.Stderr, and [NewFile] to any
-// *os.File in the same way. Each takes the file as os.Stdout or os.Stderr is
-// at the time of the call, so a program (or a test) that swapped them gets
-// what it swapped in. [Config] and the "stream" zap sink scheme build the
-// same streams from config files and zap's OutputPaths.
+// [New] writes to os.Stdout, [NewStderr] to os.Stderr, and [NewFileStream]
+// to any *os.File in the same way. Each takes the file as os.Stdout or
+// os.Stderr is at the time of the call, so a program (or a test) that
+// swapped them gets what it swapped in. [Open] builds the same streams from
+// a [Config] decoded from a config file, and the "stream" URL scheme
+// (stream:stdout?policy=drop) from logsink.OpenURL and zap's OutputPaths.
 //
 // # Defaults
 //
@@ -34,15 +35,16 @@
 // fsync on a pipe, terminal, socket or /dev/null fails with EINVAL (ENOTSUP
 // or ENOTTY on some systems; on Windows a console fails with "The handle is
 // invalid"), which is why zap users see "sync /dev/stdout: invalid
-// argument". These streams' Sync writes
-// everything buffered and then treats those errors as success: there is
+// argument". These streams' Sync writes everything buffered and then
+// treats those errors as success (logsink's Stream does for EINVAL,
+// ENOTSUP and ENOTTY, this package for the Windows console): there is
 // nothing further to sync. When standard output is redirected to a regular
 // file, Sync really syncs it.
 //
 // Close (and End) flush everything buffered and finish the stream, but the
 // stream does not own the descriptor: standard output and standard error
 // stay open, and the program can go on printing to them after Close. The
-// same holds for a file passed to NewFile; its caller closes it.
+// same holds for a file passed to NewFileStream; its caller closes it.
 //
 // Entries reach the descriptor when they are flushed, so a line printed
 // straight to os.Stdout can appear before entries logged earlier but not
@@ -101,9 +103,9 @@
 //
 // # URLs
 //
-// Importing this package registers the zap sink scheme "stream", so that
-// zap.Config.OutputPaths (and logsink.Build, which also returns a function
-// that closes the streams) can name these streams:
+// Importing this package registers the URL scheme "stream", so that
+// zap.Config.OutputPaths, logsink.Build (which also returns a function that
+// closes the streams) and logsink.OpenURL can name these streams:
 //
 //	stream:stdout
 //	stream:stderr?policy=drop&buffer_size=256KiB&flush_interval=50ms
@@ -111,8 +113,8 @@
 //
 // The target is the URL's opaque part (stream:///stdout also works); every
 // query parameter is a [Config] setting under its JSON name: buffer_size,
-// high_water_mark, flush_interval, policy, block_timeout, close_timeout and
-// survive_broken_pipe. An unknown target or parameter, or a bad value, is an
+// high_water_mark, flush_interval, policy, block_timeout, close_timeout,
+// keep_timeout and survive_broken_pipe. An unknown target or parameter, or a bad value, is an
 // error that names it. Closing the zap sink closes the stream, which leaves
 // the descriptor open.
 package stdout

@@ -6,7 +6,7 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/streamsink/streamsink/logsink"
 	"github.com/streamsink/streamsink/stdout"
@@ -95,12 +95,12 @@ flush_interval: 50ms
 		return
 	}
 	fmt.Println(cfg.Target, cfg.Policy, cfg.BufferSize, cfg.FlushInterval)
-	// Output: stdout drop 262144 50ms
+	// Output: stdout drop 256KiB 50ms
 }
 
-func ExampleConfig_Open() {
+func ExampleOpen() {
 	cfg := stdout.Config{Target: "stdout", Config: logsink.Config{Policy: logsink.Drop}}
-	s, err := cfg.Open()
+	s, err := stdout.Open(cfg)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -108,20 +108,20 @@ func ExampleConfig_Open() {
 	_, _ = s.Write([]byte("opened from a config\n"))
 	_ = s.Close()
 
-	_, err = stdout.Config{Target: "stdin"}.Open()
+	_, err = stdout.Open(stdout.Config{Target: "stdin"})
 	fmt.Println(err)
 	// Output:
 	// opened from a config
 	// stdout: target="stdin": unknown target (want stdout or stderr)
 }
 
-func ExampleNewFile() {
-	// NewFile wraps any *os.File the way New wraps standard output. The
+func ExampleNewFileStream() {
+	// NewFileStream wraps any *os.File the way New wraps standard output. The
 	// stream never closes the file: its owner does.
-	s := stdout.NewFile(os.Stdout, logsink.WithHighWaterMark(4<<10))
-	_, _ = s.Write([]byte("through NewFile\n"))
+	s := stdout.NewFileStream(os.Stdout, logsink.WithHighWaterMark(4<<10))
+	_, _ = s.Write([]byte("through NewFileStream\n"))
 	_ = s.Close()
-	// Output: through NewFile
+	// Output: through NewFileStream
 }
 
 func ExampleNewStderr() {

@@ -160,7 +160,7 @@ func helperBroken(target, survive string, out *os.File) (report, error) {
 		s = newTarget(target, opts...)
 	case "config":
 		var err error
-		s, err = stdout.Config{Target: target, SurviveBrokenPipe: true}.Open(opts...)
+		s, err = stdout.Open(stdout.Config{Target: target, SurviveBrokenPipe: true}, opts...)
 		if err != nil {
 			return report{}, err
 		}

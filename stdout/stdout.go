@@ -1,9 +1,7 @@
 package stdout
 
 import (
-	"errors"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/streamsink/streamsink/logsink"
@@ -26,7 +24,7 @@ func defaults() []logsink.Option {
 // (DefaultFlushInterval) followed by opts. Closing the stream flushes it
 // but leaves standard output open.
 func New(opts ...logsink.Option) *logsink.Stream {
-	return NewFile(os.Stdout, opts...)
+	return NewFileStream(os.Stdout, opts...)
 }
 
 // NewStderr returns a stream that writes to the process's standard error, as
@@ -34,16 +32,19 @@ func New(opts ...logsink.Option) *logsink.Stream {
 // followed by opts. Closing the stream flushes it but leaves standard error
 // open.
 func NewStderr(opts ...logsink.Option) *logsink.Stream {
-	return NewFile(os.Stderr, opts...)
+	return NewFileStream(os.Stderr, opts...)
 }
 
-// NewFile returns a stream that writes to f the way New writes to standard
-// output: with this package's defaults followed by opts, a Sync that treats
-// "cannot sync this kind of file" as success, and a Close that never closes
-// f. The caller keeps f and closes it, if it wants to, after closing the
-// stream. A nil f gives a stream whose every entry is dropped and counted
-// and whose Sync and Close report the nil destination.
-func NewFile(f *os.File, opts ...logsink.Option) *logsink.Stream {
+// NewFileStream returns a stream that writes to f the way New writes to
+// standard output: with this package's defaults followed by opts, a Sync
+// that treats "cannot sync this kind of file" as success, and a Close that
+// never closes f. The caller keeps f and closes it, if it wants to, after
+// closing the stream. A nil f gives a stream whose every entry is dropped
+// and counted and whose Sync and Close report the nil destination.
+//
+// (It was NewFile, a name that rotate.NewFile uses for a destination
+// rather than a stream.)
+func NewFileStream(f *os.File, opts ...logsink.Option) *logsink.Stream {
 	all := append(defaults(), opts...)
 	if f == nil {
 		return logsink.New(nil, all...)
@@ -61,22 +62,12 @@ type file struct {
 func (d file) Write(p []byte) (int, error) { return d.f.Write(p) }
 
 // Sync syncs the file. A pipe, terminal, socket or /dev/null cannot be
-// synced (fsync fails with EINVAL, ENOTSUP or ENOTTY; on Windows,
-// FlushFileBuffers on a console fails with ERROR_INVALID_HANDLE): there is
-// nothing to sync, so that is success.
+// synced: fsync fails with EINVAL, ENOTSUP or ENOTTY, which the stream's
+// own Sync already takes as success, and on Windows FlushFileBuffers on a
+// console fails with ERROR_INVALID_HANDLE, which is taken as success here.
 func (d file) Sync() error {
-	if err := d.f.Sync(); err != nil && !cannotSync(err) {
+	if err := d.f.Sync(); err != nil && !cannotSyncOS(err) {
 		return err
 	}
 	return nil
-}
-
-// cannotSync reports whether err from Sync only says that the file is of a
-// kind that cannot be synced.
-func cannotSync(err error) bool {
-	return errors.Is(err, syscall.EINVAL) ||
-		errors.Is(err, syscall.ENOTSUP) ||
-		errors.Is(err, syscall.EOPNOTSUPP) ||
-		errors.Is(err, syscall.ENOTTY) ||
-		cannotSyncOS(err)
 }

@@ -12,12 +12,12 @@ import (
 	"github.com/streamsink/streamsink/stdout"
 )
 
-func TestNewFileLeavesFileOpen(t *testing.T) {
+func TestNewFileStreamLeavesFileOpen(t *testing.T) {
 	r, w, err := os.Pipe()
 	require.NoError(t, err, "os.Pipe")
 	defer r.Close()
 
-	s := stdout.NewFile(w)
+	s := stdout.NewFileStream(w)
 	_, err = s.Write([]byte("entry\n"))
 	require.NoError(t, err, "Write")
 	assert.NoError(t, s.Sync(), "Sync on a pipe")
@@ -32,8 +32,8 @@ func TestNewFileLeavesFileOpen(t *testing.T) {
 	assert.Equal(t, "entry\nafter close\n", string(got), "what reached the pipe")
 }
 
-func TestNewFileNil(t *testing.T) {
-	s := stdout.NewFile(nil)
+func TestNewFileStreamNil(t *testing.T) {
+	s := stdout.NewFileStream(nil)
 	n, err := s.Write([]byte("entry\n"))
 	assert.NoError(t, err, "Write to a nil file drops, without an error")
 	assert.Equal(t, 6, n, "Write reports the whole entry")
@@ -64,6 +64,10 @@ func swapStd(t *testing.T, std **os.File, open func(...logsink.Option) (*logsink
 	return string(got)
 }
 
+func openConfig(cfg stdout.Config) func(...logsink.Option) (*logsink.Stream, error) {
+	return func(o ...logsink.Option) (*logsink.Stream, error) { return stdout.Open(cfg, o...) }
+}
+
 func TestTargets(t *testing.T) {
 	tests := []struct {
 		desc string
@@ -72,9 +76,9 @@ func TestTargets(t *testing.T) {
 	}{
 		{desc: "New", std: &os.Stdout, open: func(o ...logsink.Option) (*logsink.Stream, error) { return stdout.New(o...), nil }},
 		{desc: "NewStderr", std: &os.Stderr, open: func(o ...logsink.Option) (*logsink.Stream, error) { return stdout.NewStderr(o...), nil }},
-		{desc: "Config zero", std: &os.Stdout, open: stdout.Config{}.Open},
-		{desc: "Config stdout", std: &os.Stdout, open: stdout.Config{Target: "stdout"}.Open},
-		{desc: "Config stderr", std: &os.Stderr, open: stdout.Config{Target: "stderr"}.Open},
+		{desc: "Open zero", std: &os.Stdout, open: openConfig(stdout.Config{})},
+		{desc: "Open stdout", std: &os.Stdout, open: openConfig(stdout.Config{Target: "stdout"})},
+		{desc: "Open stderr", std: &os.Stderr, open: openConfig(stdout.Config{Target: "stderr"})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {

@@ -3,5 +3,6 @@
 package stdout
 
 // cannotSyncOS reports system-specific forms of "cannot sync this kind of
-// file"; outside Windows, cannotSync's errno checks cover them.
+// file" that the stream's own Sync does not know; outside Windows there
+// are none.
 func cannotSyncOS(error) bool { return false }

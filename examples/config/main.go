@@ -1,9 +1,13 @@
 // Command config builds its loggers from a YAML file shipped beside it
 // (config.yaml, embedded): a zap.Config whose OutputPaths use the rotate:
-// URL scheme, and a rotate.Config section of the service's own. It logs
-// enough to rotate both, closes everything and prints the files it made.
+// URL scheme, and an audit log section of the service's own that embeds
+// rotate.Config. It logs enough to rotate both, closes everything and
+// prints the files it made and the streams' stats.
 //
 //	go run ./examples/config [-dir DIR] [-config FILE]
+//
+// Without -dir it works in a new temporary directory and removes it at the
+// end.
 package main
 
 import (
@@ -15,7 +19,7 @@ import (
 	"sort"
 
 	"go.uber.org/zap"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/streamsink/streamsink/logsink"
 	"github.com/streamsink/streamsink/rotate"
@@ -25,63 +29,80 @@ import (
 //go:embed config.yaml
 var defaultConfig []byte
 
-// serviceConfig is how a service embeds streamsink's configs in its own.
+// serviceConfig is a service's own config file, holding streamsink's
+// configs beside its own settings.
 type serviceConfig struct {
-	Zap   zap.Config    `yaml:"zap"`
-	Audit rotate.Config `yaml:"audit"`
+	Zap   zap.Config `yaml:"zap"`
+	Audit auditLog   `yaml:"audit"`
+}
+
+// auditLog embeds rotate.Config and adds a setting of the service's own:
+// its fields and the embedded ones decode side by side, and the embedded
+// config does not take over the struct's decoding.
+type auditLog struct {
+	rotate.Config `yaml:",inline"`
+	Actor         string `yaml:"actor"`
 }
 
 func main() {
-	dir := flag.String("dir", "", "working directory for the logs (default: a new temporary directory)")
+	dir := flag.String("dir", "", "working directory for the logs (default: a temporary directory, removed at the end)")
 	file := flag.String("config", "", "YAML config file (default: the config.yaml shipped with this example)")
 	flag.Parse()
+	if err := run(*dir, *file); err != nil {
+		fmt.Fprintln(os.Stderr, "config:", err)
+		os.Exit(1)
+	}
+}
 
+func run(dir, file string) error {
 	data := defaultConfig
-	if *file != "" {
+	if file != "" {
 		var err error
-		if data, err = os.ReadFile(*file); err != nil {
-			fatal(err)
+		if data, err = os.ReadFile(file); err != nil {
+			return err
 		}
 	}
 	var cfg serviceConfig
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		fatal(fmt.Errorf("config: %w", err))
+		return fmt.Errorf("%s: %w", file, err)
 	}
 
-	if *dir == "" {
-		var err error
-		if *dir, err = os.MkdirTemp("", "streamsink-config-"); err != nil {
-			fatal(err)
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "streamsink-config-")
+		if err != nil {
+			return err
 		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
 	}
-	if err := os.MkdirAll(*dir, 0o755); err != nil {
-		fatal(err)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
-	if err := os.Chdir(*dir); err != nil { // the config's relative paths
-		fatal(err)
+	if err := os.Chdir(dir); err != nil { // the config's relative paths
+		return err
 	}
-	fmt.Println("writing to", *dir)
+	fmt.Println("writing to", dir)
 
-	logger, closeLogs, err := logsink.Build(cfg.Zap)
+	logger, streams, err := logsink.BuildStreams(cfg.Zap)
 	if err != nil {
-		fatal(err)
+		return err
 	}
-	audit, err := cfg.Audit.Open()
+	audit, err := rotate.Open(cfg.Audit.Config)
 	if err != nil {
-		fatal(err)
+		return err
 	}
 
 	for i := range 300 {
 		logger.Info("request served", zap.Int("n", i), zap.String("path", "/api/v1/items"), zap.Int("status", 200))
-		fmt.Fprintf(audit, "user %d changed setting %d\n", i%7, i)
+		fmt.Fprintf(audit, "%s: user %d changed setting %d\n", cfg.Audit.Actor, i%7, i)
 	}
 	logger.Warn("done logging")
 
-	if err := closeLogs(); err != nil {
-		fatal(err)
+	if err := streams.Close(); err != nil {
+		return err
 	}
 	if err := audit.Close(); err != nil {
-		fatal(err)
+		return err
 	}
 
 	names, _ := filepath.Glob("logs/*")
@@ -91,10 +112,9 @@ func main() {
 			fmt.Printf("  %-42s %6d bytes  %v\n", name, fi.Size(), fi.Mode())
 		}
 	}
+	for url, st := range streams.Stats() {
+		fmt.Printf("%s\n  %s\n", url, st)
+	}
 	fmt.Println("audit stream:", audit.Stats())
-}
-
-func fatal(err error) {
-	fmt.Fprintln(os.Stderr, "config:", err)
-	os.Exit(1)
+	return nil
 }

@@ -22,20 +22,17 @@ import (
 
 func main() {
 	file := flag.String("file", "app.log", "log file to write; backups are made beside it")
-	maxSize := flag.String("max-size", "64KiB", "rotate when the file would pass this size")
+	var maxSize logsink.Size
+	flag.TextVar(&maxSize, "max-size", logsink.Size(64<<10), "rotate when the file would pass this size")
 	backups := flag.Int("max-backups", 0, "backups to keep (0 keeps all)")
 	policy := flag.String("policy", "block", "block (lose nothing) or drop (never slow the writer)")
 	flag.Parse()
 
-	size, err := logsink.ParseSize(*maxSize)
-	if err != nil {
-		fatal(fmt.Errorf("-max-size: %w", err))
-	}
 	var p logsink.Policy
 	if err := p.UnmarshalText([]byte(*policy)); err != nil {
 		fatal(fmt.Errorf("-policy: %w", err))
 	}
-	s, err := rotate.Open(rotate.Config{Filename: *file, MaxSize: size, MaxBackups: *backups},
+	s, err := rotate.Open(rotate.Config{Filename: *file, MaxSize: maxSize, MaxBackups: *backups},
 		logsink.WithPolicy(p))
 	if err != nil {
 		fatal(err)

@@ -3,6 +3,9 @@
 //
 //	go run ./examples/quickstart [-dir DIR]
 //
+// Without -dir it writes to a new temporary directory and removes it at
+// the end.
+//
 // It builds a zap production-style JSON logger on rotate.Open with a small
 // MaxSize, logs a few thousand entries (the stream rotates between entries
 // whenever the next one would not fit), rotates once on demand, closes the
@@ -24,7 +27,7 @@ import (
 )
 
 func main() {
-	dir := flag.String("dir", "", "directory for the log files (default: a new temporary directory)")
+	dir := flag.String("dir", "", "directory for the log files (default: a temporary directory, removed at the end)")
 	flag.Parse()
 	if err := run(*dir); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
@@ -38,6 +41,7 @@ func run(dir string) error {
 		if dir, err = os.MkdirTemp("", "streamsink-quickstart-"); err != nil {
 			return err
 		}
+		defer os.RemoveAll(dir)
 	}
 	fmt.Println("writing to", dir)
 

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
+	"github.com/streamsink/streamsink/internal/conftest"
 	"github.com/streamsink/streamsink/logsink"
 	_ "github.com/streamsink/streamsink/stdout"
 )
@@ -33,6 +34,19 @@ func TestBuildBadURL(t *testing.T) {
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w, "the error names the parameter and value")
 			}
+		})
+	}
+}
+
+// A failed open leaves nothing behind: the same target opens right after.
+func TestSchemeFailedOpenCanBeRetried(t *testing.T) {
+	for _, bad := range []string{
+		"stream:stderr?buffer_size=4611686018427387904",
+		"stream:stderr?flush_interval=1ns",
+		"stream:stderr?policy=sometimes",
+	} {
+		t.Run(bad, func(t *testing.T) {
+			conftest.RetryAfterFailedOpen(t, bad, "stream:stderr?buffer_size=4KiB")
 		})
 	}
 }

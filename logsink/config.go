@@ -41,6 +41,13 @@ type Config struct {
 	// KeepTimeout bounds how long a kept entry (WriteKeep, NewCore's
 	// warnings) waits for room under Drop. Defaults to 1s if unspecified.
 	KeepTimeout time.Duration `json:"keep_timeout,omitempty" yaml:"keep_timeout,omitempty"`
+	// SpillDir puts a spill on disk between the buffer and the destination
+	// (WithSpill): an existing directory that only this stream uses.
+	// Defaults to no spill if unspecified.
+	SpillDir string `json:"spill_dir,omitempty" yaml:"spill_dir,omitempty"`
+	// SpillMaxSize is the most the spill holds on disk, records included;
+	// past it the policy decides. Defaults to 1 GiB if unspecified.
+	SpillMaxSize Size `json:"spill_max_size,omitempty" yaml:"spill_max_size,omitempty"`
 }
 
 // Validate reports every bad value, each naming its setting and the value:
@@ -83,11 +90,17 @@ func (c Config) Validate() error {
 	if c.Policy != Block && c.Policy != Drop {
 		add("policy=%d: unknown policy (want block or drop)", int(c.Policy))
 	}
+	switch {
+	case c.SpillMaxSize < 0:
+		add("spill_max_size=%d: must not be negative", c.SpillMaxSize)
+	case c.SpillMaxSize > 0 && c.SpillDir == "":
+		add("spill_max_size=%s: set without spill_dir", c.SpillMaxSize)
+	}
 	return errors.Join(errs...)
 }
 
-// Options returns the options that apply c, for New. Zero fields give no
-// option, so New's defaults hold.
+// Options returns the options that apply c, for New or Open. Zero fields
+// give no option, so the defaults hold.
 func (c Config) Options() []Option {
 	var opts []Option
 	if c.BufferSize > 0 {
@@ -110,6 +123,9 @@ func (c Config) Options() []Option {
 	}
 	if c.KeepTimeout > 0 {
 		opts = append(opts, WithKeepTimeout(c.KeepTimeout))
+	}
+	if c.SpillDir != "" {
+		opts = append(opts, WithSpill(c.SpillDir, int64(c.SpillMaxSize)))
 	}
 	return opts
 }

@@ -42,10 +42,11 @@ func isPermanent(err error) bool {
 
 // isIgnorableSync reports whether an error from a destination's Sync only
 // says that the descriptor cannot be synced (a pipe, a terminal, /dev/null,
-// a socket), which is not a failure to deliver data.
+// a socket, a Windows console), which is not a failure to deliver data.
 func isIgnorableSync(err error) bool {
 	return errors.Is(err, syscall.EINVAL) ||
 		errors.Is(err, syscall.ENOTSUP) ||
 		errors.Is(err, syscall.EOPNOTSUPP) ||
-		errors.Is(err, syscall.ENOTTY)
+		errors.Is(err, syscall.ENOTTY) ||
+		isIgnorableSyncOS(err)
 }

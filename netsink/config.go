@@ -407,5 +407,9 @@ func Open(cfg Config, opts ...logsink.Option) (*logsink.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return logsink.New(conn, append(cfg.Config.Options(), opts...)...), nil
+	s, err := logsink.Open(conn, append(cfg.Config.Options(), opts...)...)
+	if err != nil {
+		return nil, errors.Join(err, conn.Close()) // a failed open leaves nothing behind
+	}
+	return s, nil
 }

@@ -241,7 +241,7 @@ func TestStatsString(t *testing.T) {
 
 // A failed open leaves nothing behind: the same address opens right after.
 func TestOpenURLFailedOpenCanBeRetried(t *testing.T) {
-	const good = "net://127.0.0.1:1?close_timeout=1ms"
+	const good = "net://127.0.0.1:1?close_timeout=2s"
 	for _, bad := range []string{
 		"net://127.0.0.1:1?buffer_size=4611686018427387904",
 		"net://127.0.0.1:1?reconnect_max=1ns",

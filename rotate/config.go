@@ -175,5 +175,9 @@ func Open(cfg Config, opts ...logsink.Option) (*logsink.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return logsink.New(f, append(cfg.Config.Options(), opts...)...), nil
+	s, err := logsink.Open(f, append(cfg.Config.Options(), opts...)...)
+	if err != nil {
+		return nil, errors.Join(err, f.Close()) // a failed open leaves nothing behind
+	}
+	return s, nil
 }

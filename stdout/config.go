@@ -72,5 +72,5 @@ func Open(cfg Config, opts ...logsink.Option) (*logsink.Stream, error) {
 	if cfg.Target == TargetStderr {
 		f = os.Stderr
 	}
-	return NewFileStream(f, append(cfg.Config.Options(), opts...)...), nil
+	return logsink.Open(file{f: f}, append(append(defaults(), cfg.Config.Options()...), opts...)...)
 }

@@ -100,7 +100,8 @@ type Config struct {
 	// writing meanwhile; a File used without a stream calls it on the
 	// goroutine that called Rotate. The backup is neither compressed nor
 	// removed (MaxBackups, MaxAge, MaxTotalSize) before AfterRotate has
-	// returned. It is not called when the file had vanished or been
+	// returned; if the File closes first, that waits for the next open.
+	// It is not called when the file had vanished or been
 	// replaced by another tool, so there was nothing of ours to rename.
 	// For a rotation at open (Every, RotateOnOpen), the hooks run at the
 	// File's first write, Follow, Rotate, Reopen or Close, never before

@@ -34,6 +34,18 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{name: "every too short", give: rotate.Config{Filename: ok, Every: 10 * time.Millisecond}, want: []string{"every=10ms", "at least 1s"}},
 		{name: "mode beyond permission bits", give: rotate.Config{Filename: ok, Mode: os.ModeSticky | 0o640}, want: []string{"mode=", "permission bits"}},
 		{name: "mode the owner cannot write", give: rotate.Config{Filename: ok, Mode: 0o444}, want: []string{"mode=0444"}},
+		{name: "negative max_total_size", give: rotate.Config{Filename: ok, MaxTotalSize: -1}, want: []string{"max_total_size=-1"}},
+		{
+			name: "max_total_size below max_size",
+			give: rotate.Config{Filename: ok, MaxSize: 2 << 20, MaxTotalSize: 1 << 20},
+			want: []string{"max_total_size=1048576", "at least max_size (2097152)"},
+		},
+		{
+			name: "max_total_size below the default max_size",
+			give: rotate.Config{Filename: ok, MaxTotalSize: 50e6},
+			want: []string{"max_total_size=50000000", "at least max_size (104857600)"},
+		},
+		{name: "follow not a boolean", give: rotate.Config{Filename: ok, Follow: "sometimes"}, want: []string{`follow="sometimes"`, "true or false"}},
 		{
 			name: "directory cannot be created",
 			give: rotate.Config{Filename: filepath.Join(notADir, "logs", "app.log")},
@@ -79,14 +91,17 @@ func TestConfigValidateMakesTheDirectory(t *testing.T) {
 // fullConfig sets every field that has a text form.
 func fullConfig() rotate.Config {
 	return rotate.Config{
-		Filename:   "/var/log/app.log",
-		MaxSize:    100 << 20,
-		MaxAge:     7 * 24 * time.Hour,
-		MaxBackups: 5,
-		Compress:   true,
-		LocalTime:  true,
-		Every:      24 * time.Hour,
-		Mode:       0o600,
+		Filename:     "/var/log/app.log",
+		MaxSize:      100 << 20,
+		MaxAge:       7 * 24 * time.Hour,
+		MaxBackups:   5,
+		MaxTotalSize: 1 << 30,
+		Compress:     true,
+		LocalTime:    true,
+		Every:        24 * time.Hour,
+		RotateOnOpen: true,
+		Mode:         0o600,
+		Follow:       rotate.Off,
 		Config: logsink.Config{
 			BufferSize:    4 << 20,
 			HighWaterMark: 64 << 10,
@@ -105,7 +120,8 @@ func TestConfigJSON(t *testing.T) {
 	require.NoError(t, err, "marshal")
 	assert.JSONEq(t, `{
 		"filename": "/var/log/app.log", "max_size": "100MiB", "max_age": "168h0m0s",
-		"max_backups": 5, "compress": true, "local_time": true, "every": "24h0m0s", "mode": "0600",
+		"max_backups": 5, "max_total_size": "1GiB", "compress": true, "local_time": true, "every": "24h0m0s",
+		"rotate_on_open": true, "mode": "0600", "follow": "false",
 		"buffer_size": "4MiB", "high_water_mark": "64KiB", "flush_interval": "250ms",
 		"policy": "drop", "block_timeout": "1s", "close_timeout": "2s"}`, string(b), "JSON form")
 
@@ -130,17 +146,21 @@ log:
   filename: /var/log/app.log
   max_size: 100MB
   max_backups: 5
+  max_total_size: 1GB
   every: 24h
   mode: 0640
+  follow: false
   policy: drop
 `), &doc), "unmarshal document")
 	assert.Equal(t, rotate.Config{
-		Filename:   "/var/log/app.log",
-		MaxSize:    100e6,
-		MaxBackups: 5,
-		Every:      24 * time.Hour,
-		Mode:       0o640,
-		Config:     logsink.Config{Policy: logsink.Drop},
+		Filename:     "/var/log/app.log",
+		MaxSize:      100e6,
+		MaxBackups:   5,
+		MaxTotalSize: 1e9,
+		Every:        24 * time.Hour,
+		Mode:         0o640,
+		Follow:       rotate.Off,
+		Config:       logsink.Config{Policy: logsink.Drop},
 	}, doc.Log, "decoded document")
 }
 
@@ -176,6 +196,8 @@ func TestConfigDecodeErrorsNameTheKey(t *testing.T) {
 		{name: "bad mode", give: `{"mode": "0999"}`, want: `mode="0999"`},
 		{name: "decimal mode number", give: `{"mode": 640}`, want: `mode=640`},
 		{name: "bad policy", give: `{"policy": "sometimes"}`, want: `policy="sometimes"`},
+		{name: "bad follow", give: `{"follow": "sometimes"}`, want: `follow="sometimes"`},
+		{name: "negative max_total_size", give: `{"max_total_size": "-1"}`, want: `max_total_size="-1"`},
 		{name: "hooks are not settings", give: `{"after_rotate": "x"}`, want: `"after_rotate"`},
 	}
 	for _, tt := range tests {

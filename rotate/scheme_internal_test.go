@@ -24,6 +24,12 @@ func TestConfigFromURL(t *testing.T) {
 				Config: logsink.Config{Policy: logsink.Drop}},
 		},
 		{give: "rotate:logs/app.log", want: Config{Filename: "logs/app.log"}},
+		{
+			give: "rotate:///l/a.log?max_total_size=1GiB&rotate_on_open=true&follow=false",
+			want: Config{Filename: "/l/a.log", MaxTotalSize: 1 << 30, RotateOnOpen: true, Follow: Off},
+		},
+		{give: "rotate:///l/a.log?follow=true", want: Config{Filename: "/l/a.log", Follow: On}},
+		{give: "rotate:///l/a.log?follow=off", want: Config{Filename: "/l/a.log", Follow: Off}},
 		{give: "rotate:/var/log/app.log", want: Config{Filename: "/var/log/app.log"}},
 		{give: "rotate://localhost/var/log/app.log", want: Config{Filename: "/var/log/app.log"}},
 		{give: "rotate:///var/log/my%20app.log", want: Config{Filename: "/var/log/my app.log"}},
@@ -57,6 +63,7 @@ func FuzzConfigFromURL(f *testing.F) {
 		"rotate:///a.log?max_size=9223372036854775807",
 		"rotate:///a.log?mode=0o777&max_size=1TiB&flush_interval=1ns",
 		"rotate://h:1/a.log?x=%zz#f",
+		"rotate:///a.log?max_total_size=200MB&rotate_on_open=1&follow=0",
 	} {
 		f.Add(s)
 	}

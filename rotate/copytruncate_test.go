@@ -29,27 +29,33 @@ func copytruncate(t *testing.T, path, to string) {
 }
 
 func TestStreamAfterCopytruncate(t *testing.T) {
-	dir := t.TempDir()
-	path := logPath(dir)
-	s, err := rotate.Open(rotate.Config{Filename: path, MaxSize: 1 << 10})
-	require.NoError(t, err, "open")
+	for name, follow := range map[string]rotate.Switch{"follow on": rotate.On, "follow off": rotate.Off} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := logPath(dir)
+			s, clock := openWithClock(t, rotate.Config{Filename: path, MaxSize: 1 << 10, Follow: follow})
 
-	pad := strings.Repeat("x", 90)
-	first, second := numbered("first "+pad, 8), numbered("second "+pad, 8) // about 800 bytes each
-	writeLines(t, s, first)
-	require.NoError(t, s.Flush(), "flush")
-	copytruncate(t, path, path+".1")
-	writeLines(t, s, second)
-	require.NoError(t, s.Close(), "close")
+			pad := strings.Repeat("x", 90)
+			first, second := numbered("first "+pad, 8), numbered("second "+pad, 8) // about 800 bytes each
+			writeLines(t, s, first)
+			require.NoError(t, s.Flush(), "flush")
+			copytruncate(t, path, path+".1")
+			writeLines(t, s, second[:1])
+			tick(t, s, clock) // the stream notices within a flush interval
+			writeLines(t, s, second[1:])
+			require.NoError(t, s.Close(), "close")
 
-	data := read(t, path)
-	assert.False(t, bytes.ContainsRune([]byte(data), 0), "no NUL bytes: entries start at the truncated file's new beginning")
-	assert.Equal(t, second, lines(t, path), "the truncated file holds what came after")
-	assert.Equal(t, first, lines(t, path+".1"), "the copy")
-	// 800 bytes before and 800 after the truncation would pass max_size
-	// 1KiB if the size count ignored the truncation.
-	assert.Zero(t, s.Stats().Rotations, "no early size rotation")
-	assert.Empty(t, backups(t, dir), "backups")
+			data := read(t, path)
+			assert.False(t, bytes.ContainsRune([]byte(data), 0), "no NUL bytes: entries start at the truncated file's new beginning")
+			assert.Equal(t, second, lines(t, path), "the truncated file holds what came after")
+			assert.Equal(t, first, lines(t, path+".1"), "the copy")
+			// 800 bytes before and 800 after the truncation would pass
+			// max_size 1KiB if the size count ignored the truncation.
+			assert.Zero(t, s.Stats().Rotations, "no early size rotation")
+			assert.Empty(t, backups(t, dir), "backups")
+			assert.Zero(t, s.Stats().Reopens, "the same file: no reopen")
+		})
+	}
 }
 
 func TestFileSizeFollowsATruncation(t *testing.T) {
@@ -58,8 +64,11 @@ func TestFileSizeFollowsATruncation(t *testing.T) {
 	_, err := f.Write([]byte("0123456789\n"))
 	require.NoError(t, err, "write")
 	require.NoError(t, os.Truncate(logPath(dir), 0), "truncate")
+	reopened, err := f.Follow()
+	require.NoError(t, err, "follow")
+	assert.False(t, reopened, "the same file")
 	size, _ := f.SizeLimit()
-	assert.Zero(t, size, "size after another tool truncated the file")
+	assert.Zero(t, size, "size after another tool truncated the file, at the next Follow")
 	_, err = f.Write([]byte("abc\n"))
 	require.NoError(t, err, "write")
 	size, _ = f.SizeLimit()

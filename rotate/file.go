@@ -217,17 +217,13 @@ func (f *File) Close() error {
 }
 
 // SizeLimit returns the file's size and Config.MaxSize, for the stream's
-// size rotation (logsink.SizeRotator). The size is the file's own, asked
-// of the file system, so that it follows a file truncated under the stream
-// (logrotate's copytruncate).
+// size rotation (logsink.SizeRotator). The size is counted as the File
+// writes, without a system call, and set to the file's own size when it is
+// opened and at each Follow, so that it follows a file that another tool
+// truncated (logrotate's copytruncate) within a flush interval.
 func (f *File) SizeLimit() (size, limit int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.fd != nil {
-		if info, err := f.fd.Stat(); err == nil {
-			f.size = info.Size()
-		}
-	}
 	return f.size, f.cfg.MaxSize
 }
 

@@ -14,9 +14,11 @@ import (
 // the file, or renamed it and perhaps put another in its place, Follow
 // switches to the file now at the path, or creates one with Config.Mode,
 // and reports reopened; the stream counts it in Stats().Reopens. It costs
-// one fstat and one stat. It does nothing when Config.Follow is Off, and
-// waits for the next call while the file ends inside an entry after a
-// failed write, so that no entry is split across two files.
+// one fstat and one stat, and sets the size count that SizeLimit reports
+// to the file's own size (after logrotate's copytruncate, for one). When
+// Config.Follow is Off it only does the latter. It waits for the next call
+// while the file ends inside an entry after a failed write, so that no
+// entry is split across two files.
 //
 // Follow also reports errors of the background retention and compression
 // since the last call, which the stream passes to OnError.
@@ -26,11 +28,26 @@ func (f *File) Follow() (reopened bool, err error) {
 	defer f.mu.Unlock()
 	tidyErr := f.tidyErr
 	f.tidyErr = nil
-	if f.closed || !f.follow || f.torn {
+	switch {
+	case f.closed || f.torn:
+		return false, tidyErr
+	case !f.follow:
+		f.recountLocked()
 		return false, tidyErr
 	}
 	reopened, err = f.followLocked()
 	return reopened, errors.Join(err, tidyErr)
+}
+
+// recountLocked sets the size count to the file's own size, which differs
+// once another tool truncated or appended to it.
+func (f *File) recountLocked() {
+	if f.fd == nil {
+		return
+	}
+	if info, err := f.fd.Stat(); err == nil {
+		f.size = info.Size()
+	}
 }
 
 func (f *File) followLocked() (bool, error) {

@@ -20,7 +20,7 @@ type reopenFunc func() error
 func (f reopenFunc) Reopen() error { return f() }
 
 func TestReopenOnSignal(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction(millRun))
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	dir := t.TempDir()
 	s, err := rotate.Open(rotate.Config{Filename: logPath(dir)})
 	require.NoError(t, err, "open")

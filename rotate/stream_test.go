@@ -201,7 +201,8 @@ func TestStreamEntryLargerThanMaxSizeGetsItsOwnFile(t *testing.T) {
 
 func TestStreamReopenAfterExternalRename(t *testing.T) {
 	dir := t.TempDir()
-	s, err := rotate.Open(rotate.Config{Filename: logPath(dir)})
+	// Not following, so that only Reopen can switch files.
+	s, err := rotate.Open(rotate.Config{Filename: logPath(dir), Follow: rotate.Off})
 	require.NoError(t, err, "open")
 
 	before, after := numbered("before", 40), numbered("after", 40)

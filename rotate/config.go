@@ -47,10 +47,12 @@ type Config struct {
 	MaxBackups int `json:"max_backups,omitempty" yaml:"max_backups,omitempty"`
 	// MaxTotalSize caps the bytes that the file and its backups, compressed
 	// or not, take together: after each rotation and at open, the oldest
-	// backups are removed until the rest fit. It applies together with
-	// MaxBackups and MaxAge, never removes the file being written, and must
-	// be at least MaxSize (or its default), else no full backup would fit.
-	// Defaults to 0 (no cap) if unspecified.
+	// backups are removed until the rest fit beside the file counted at
+	// MaxSize, the most it grows to before it rotates, so disk use stays
+	// under the cap between rotations too. It applies together with
+	// MaxBackups and MaxAge and never removes the file being written. It
+	// must be at least MaxSize (or its default); from twice MaxSize a full
+	// backup fits. Defaults to 0 (no cap) if unspecified.
 	MaxTotalSize int64 `json:"max_total_size,omitempty" yaml:"max_total_size,omitempty" conf:"size"`
 	// Compress gzips backups in the background after each rotation.
 	// Defaults to false if unspecified.
@@ -147,7 +149,7 @@ func (c Config) Validate() error {
 	case c.MaxTotalSize < 0:
 		add("max_total_size=%d: must not be negative", c.MaxTotalSize)
 	case c.MaxTotalSize > 0 && maxSize > 0 && c.MaxTotalSize < maxSize:
-		add("max_total_size=%d: must be at least max_size (%d), else no full backup fits", c.MaxTotalSize, maxSize)
+		add("max_total_size=%d: must be at least max_size (%d), the most the file itself grows to", c.MaxTotalSize, maxSize)
 	}
 	if _, err := c.Follow.parse(); err != nil {
 		add("follow=%q: %w", string(c.Follow), err)

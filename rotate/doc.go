@@ -52,8 +52,8 @@
 //
 // After each rotation and at open, a goroutine of the File's removes the
 // oldest backups, compressed or not, beyond [Config.MaxBackups], older than
-// [Config.MaxAge], and until the backups and the file fit in
-// [Config.MaxTotalSize]; all three apply. With [Config.Compress] it then
+// [Config.MaxAge], and until the backups and the file, counted at MaxSize
+// (the most it grows to), fit in [Config.MaxTotalSize]; all three apply. With [Config.Compress] it then
 // gzips the other backups. A backup whose [Config.AfterRotate] has not
 // returned is left alone until it has. Close lets the goroutine finish what
 // was asked for, within the stream's close timeout, and stops it. Errors

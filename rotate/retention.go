@@ -183,9 +183,11 @@ func (f *File) tidyOnce(abort <-chan struct{}) error {
 	} else {
 		info, err = os.Stat(f.name) // closed: the last pass
 	}
-	var active int64
+	// The file counts at MaxSize, the most it grows to before it rotates,
+	// so that disk use stays under MaxTotalSize until the next pass.
+	active := f.cfg.MaxSize
 	if err == nil {
-		active = info.Size()
+		active = max(active, info.Size())
 	}
 	held := maps.Clone(f.held)
 	f.mu.Unlock()

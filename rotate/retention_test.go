@@ -51,7 +51,7 @@ func TestMaxTotalSizeAtOpen(t *testing.T) {
 	require.NoError(t, f.Close(), "close: the retention is done")
 
 	assert.Equal(t, append(names[3:], "app.log"), logFiles(t, dir),
-		"the two newest backups and the file fit in 3000 bytes; the older ones are removed")
+		"the two newest backups and the file, counted at max_size, fit in 3000 bytes; the older ones are removed")
 	assert.LessOrEqual(t, diskUse(t, dir), int64(3000), "disk use")
 }
 
@@ -68,7 +68,7 @@ func TestMaxTotalSizeAfterRotations(t *testing.T) {
 	require.NoError(t, f.Close(), "close: the retention is done")
 
 	b := backups(t, dir)
-	require.Len(t, b, 2, "backups: two of about 1000 bytes fit beside the 1001-byte file in 3KiB")
+	require.Len(t, b, 2, "backups: two of about 1000 bytes fit beside the file, counted at max_size 1KiB, in 3KiB")
 	for i, name := range b {
 		assert.True(t, strings.HasPrefix(read(t, filepath.Join(dir, name)), fmt.Sprintf("generation %d ", 8+i)),
 			"the newest backups are kept: %s", name)
@@ -87,7 +87,7 @@ func TestMaxTotalSizeNeverRemovesTheFile(t *testing.T) {
 
 func TestMaxTotalSizeCountsCompressedBackups(t *testing.T) {
 	dir := t.TempDir()
-	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxSize: 4 << 10, MaxTotalSize: 8 << 10, Compress: true})
+	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxSize: 4 << 10, MaxTotalSize: 16 << 10, Compress: true})
 	for i := range 10 {
 		_, err := fmt.Fprintf(f, "generation %d %s\n", i, strings.Repeat("compressible ", 300)) // about 4KiB
 		require.NoError(t, err, "write")
@@ -97,8 +97,8 @@ func TestMaxTotalSizeCountsCompressedBackups(t *testing.T) {
 	}
 	require.NoError(t, f.Close(), "close")
 	b := backups(t, dir)
-	assert.Len(t, b, 10, "ten compressed backups fit in 8KiB where two uncompressed would: %v", b)
-	assert.LessOrEqual(t, diskUse(t, dir), int64(8<<10), "disk use")
+	assert.Len(t, b, 10, "ten compressed backups fit beside the 4KiB file in 16KiB, where three uncompressed would: %v", b)
+	assert.LessOrEqual(t, diskUse(t, dir), int64(16<<10), "disk use")
 }
 
 func TestRetentionLimitsAllApply(t *testing.T) {
@@ -109,12 +109,12 @@ func TestRetentionLimitsAllApply(t *testing.T) {
 	for i := range 5 {
 		recent = append(recent, makeBackup(t, dir, now.Add(-time.Hour+time.Duration(i)*time.Minute), "", 100))
 	}
-	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxBackups: 4, MaxAge: 48 * time.Hour, MaxSize: 250, MaxTotalSize: 250})
+	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxBackups: 4, MaxAge: 48 * time.Hour, MaxSize: 100, MaxTotalSize: 300})
 	require.NoError(t, f.Close(), "close")
 	names := logFiles(t, dir)
 	assert.NotContains(t, names, stale, "max_age removed the stale backup")
 	assert.NotContains(t, names, recent[0], "max_backups removed the fifth newest")
-	assert.Equal(t, append(recent[3:], "app.log"), names, "max_total_size kept what fits in 250 bytes")
+	assert.Equal(t, append(recent[3:], "app.log"), names, "max_total_size kept what fits in 300 bytes beside the file at max_size")
 }
 
 func TestBackupDirectoryCleanedByAnotherTool(t *testing.T) {

@@ -37,7 +37,7 @@ type File struct {
 	loc    *time.Location
 	follow bool
 	limits limits
-	mill   *mill // nil when there are no backups to remove or compress
+	mill   *mill // set once by NewFile; nil when there are no backups to remove or compress
 
 	mu           sync.Mutex
 	fd           *os.File // the file being written, opened for appending

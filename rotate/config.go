@@ -3,7 +3,6 @@ package rotate
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,17 +12,12 @@ import (
 
 // Defaults used when a Config field is zero.
 const (
-	DefaultMaxSize = 100 << 20 // bytes, as lumberjack's default of 100 megabytes
+	DefaultMaxSize = 100 << 20 // bytes, lumberjack's default of 100 megabytes
 	DefaultMode    = logsink.FileMode(0o640)
 )
 
 // minEvery is the shortest time-rotation period Validate accepts.
 const minEvery = time.Second
-
-// maxMaxAge is the longest MaxAge Validate accepts: lumberjack multiplies
-// whole days by 24h in an int64, and a longer age would overflow into a
-// cutoff in the future, removing every backup.
-const maxMaxAge = math.MaxInt64 / day * day
 
 // Config describes a rotating log file and the stream in front of it. The
 // zero value, but for Filename, means defaults. Go callers fill it with
@@ -46,14 +40,23 @@ type Config struct {
 	// entries: a file exceeds it only by a single entry larger than MaxSize
 	// on its own. Defaults to 100 MiB if unspecified.
 	MaxSize logsink.Size `json:"max_size,omitempty" yaml:"max_size,omitempty"`
-	// MaxAge is how long a backup is kept, judged by the time in its name.
-	// lumberjack counts whole days, so it is rounded up to a whole number
-	// of days. Defaults to 0 (backups are not removed for their age) if
-	// unspecified.
+	// MaxAge is how long a backup is kept, judged by the time in its name
+	// (the stream's clock at the rotation) against the stream's clock now.
+	// Defaults to 0 (backups are not removed for their age) if unspecified.
 	MaxAge time.Duration `json:"max_age,omitempty" yaml:"max_age,omitempty"`
 	// MaxBackups is how many backups are kept. Defaults to 0 (keep them
-	// all, though MaxAge may still remove them) if unspecified.
+	// all, though MaxAge and MaxTotalSize may still remove them) if
+	// unspecified.
 	MaxBackups int `json:"max_backups,omitempty" yaml:"max_backups,omitempty"`
+	// MaxTotalSize caps the bytes that the file and its backups, compressed
+	// or not, take together: after each rotation and at open, the oldest
+	// backups are removed until the rest fit beside the file counted at
+	// MaxSize, the most it grows to before it rotates, so disk use stays
+	// under the cap between rotations too. It applies together with
+	// MaxBackups and MaxAge and never removes the file being written. It
+	// must be at least MaxSize (or its default); from twice MaxSize a full
+	// backup fits. Defaults to 0 (no cap) if unspecified.
+	MaxTotalSize logsink.Size `json:"max_total_size,omitempty" yaml:"max_total_size,omitempty"`
 	// Compress gzips backups in the background after each rotation.
 	// Defaults to false if unspecified.
 	Compress bool `json:"compress,omitempty" yaml:"compress,omitempty"`
@@ -64,22 +67,50 @@ type Config struct {
 	// hour, 15m at the quarter hours. Periods under a day start again at
 	// midnight; longer ones are counted in whole days from 1 January of
 	// year 1, a Monday, so 168h rotates at midnight between Sunday and
-	// Monday. At least 1s. Defaults to 0 (no time rotation) if unspecified.
+	// Monday. A boundary with nothing written since the last rotation
+	// makes no empty backup. An existing file last modified before the
+	// most recent boundary (the service was down when it passed) is
+	// rotated at open, so the file holds only the current period's
+	// entries. At least 1s. Defaults to 0 (no time rotation) if
+	// unspecified.
 	Every time.Duration `json:"every,omitempty" yaml:"every,omitempty"`
+	// RotateOnOpen rotates an existing, non-empty file at open, so that
+	// each run of the service starts a new file. Defaults to false if
+	// unspecified.
+	RotateOnOpen bool `json:"rotate_on_open,omitempty" yaml:"rotate_on_open,omitempty"`
 	// Mode is the permission bits of each file rotate creates, set exactly
 	// whatever the umask; an existing file keeps its own mode. The owner
 	// must be able to write. Defaults to 0640 if unspecified.
 	Mode logsink.FileMode `json:"mode,omitempty" yaml:"mode,omitempty"`
+	// Follow makes the stream check, once per flush interval, that the
+	// file at Filename is still the one it writes (same device and inode).
+	// If another tool deleted or renamed it, writing goes on in the file
+	// now at the path, or in a new one created with Mode, starting with
+	// what is still buffered, and Stats().Reopens counts the switch. Off
+	// ("follow: false") keeps writing to the open file whatever happens to
+	// its path, until Reopen. Defaults to On if unspecified.
+	Follow Switch `json:"follow,omitempty" yaml:"follow,omitempty"`
 
-	// BeforeRotate, if set, is called before each rotation, after the
-	// stream has flushed and fsynced the file. It runs on the stream's
-	// flusher goroutine and must not block it for long.
+	// BeforeRotate, if set, is called when a rotation starts, after the
+	// stream has flushed and fsynced the file. In a stream it runs on the
+	// stream's hook goroutine, in order with the stream's own hooks, and
+	// may log through the stream; the rotation does not wait for it, so it
+	// may run once the file is already renamed. A File used without a
+	// stream calls it on the goroutine that called Rotate.
 	BeforeRotate func() `json:"-" yaml:"-"`
 	// AfterRotate, if set, is called after each rotation with the path the
-	// old file was renamed to, for example to upload or index it. It runs
-	// before lumberjack starts compressing or removing old backups, on the
-	// stream's flusher goroutine, and must not block it for long. It is not
-	// called when the file had vanished, so there was nothing to rename.
+	// old file was renamed to, for example to upload or index it. In a
+	// stream it runs on the stream's hook goroutine, in order with the
+	// stream's own hooks, and may log through the stream, which goes on
+	// writing meanwhile; a File used without a stream calls it on the
+	// goroutine that called Rotate. The backup is neither compressed nor
+	// removed (MaxBackups, MaxAge, MaxTotalSize) before AfterRotate has
+	// returned; if the File closes first, that waits for the next open.
+	// It is not called when the file had vanished or been
+	// replaced by another tool, so there was nothing of ours to rename.
+	// For a rotation at open (Every, RotateOnOpen), the hooks run at the
+	// File's first write, Follow, Rotate, Reopen or Close, never before
+	// Open has returned.
 	AfterRotate func(backupPath string) `json:"-" yaml:"-"`
 
 	// Config holds the stream settings.
@@ -98,12 +129,12 @@ func (c Config) withDefaults() Config {
 }
 
 // Validate reports every bad value, each naming its setting and value: an
-// empty filename, negative sizes, counts and durations, a max_age past
-// what lumberjack can count, a mode that is not permission bits or that
-// the owner cannot write, bad stream settings, and, when every other value
-// is good, a directory that cannot be created or written. It creates the
-// file's directory if it is missing, but only then: a config with a bad
-// value leaves nothing behind.
+// empty filename, negative sizes, counts and durations, a max_total_size
+// below max_size, a follow that is not a boolean, a mode that is not
+// permission bits or that the owner cannot write, bad stream settings, and,
+// when every other value is good, a directory that cannot be created or
+// written. It creates the file's directory if it is missing, but only then:
+// a config with a bad value leaves nothing behind.
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) {
@@ -112,14 +143,20 @@ func (c Config) Validate() error {
 	if c.MaxSize < 0 {
 		add("max_size=%d: must not be negative", c.MaxSize)
 	}
-	switch {
-	case c.MaxAge < 0:
+	if c.MaxAge < 0 {
 		add("max_age=%s: must not be negative", c.MaxAge)
-	case c.MaxAge > maxMaxAge:
-		add("max_age=%s: more than the maximum, %s (%d days)", c.MaxAge, time.Duration(maxMaxAge), maxMaxAge/day)
 	}
 	if c.MaxBackups < 0 {
 		add("max_backups=%d: must not be negative", c.MaxBackups)
+	}
+	switch maxSize := c.withDefaults().MaxSize; {
+	case c.MaxTotalSize < 0:
+		add("max_total_size=%d: must not be negative", c.MaxTotalSize)
+	case c.MaxTotalSize > 0 && maxSize > 0 && c.MaxTotalSize < maxSize:
+		add("max_total_size=%s: must be at least max_size (%s), the most the file itself grows to", c.MaxTotalSize, maxSize)
+	}
+	if _, err := c.Follow.parse(); err != nil {
+		add("follow=%q: %w", string(c.Follow), err)
 	}
 	switch {
 	case c.Every < 0:

@@ -34,9 +34,20 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{name: "negative max_backups", give: rotate.Config{Filename: ok, MaxBackups: -2}, want: []string{"max_backups=-2"}},
 		{name: "negative every", give: rotate.Config{Filename: ok, Every: -time.Hour}, want: []string{"every=-1h0m0s"}},
 		{name: "every too short", give: rotate.Config{Filename: ok, Every: 10 * time.Millisecond}, want: []string{"every=10ms", "at least 1s"}},
-		{name: "max_age past what lumberjack counts", give: rotate.Config{Filename: ok, MaxAge: 2562047 * time.Hour}, want: []string{"max_age=2562047h0m0s", "more than the maximum, 2562024h0m0s (106751 days)"}},
 		{name: "mode beyond permission bits", give: rotate.Config{Filename: ok, Mode: logsink.FileMode(os.ModeSticky | 0o640)}, want: []string{"mode=", "permission bits"}},
 		{name: "mode the owner cannot write", give: rotate.Config{Filename: ok, Mode: 0o444}, want: []string{"mode=0444"}},
+		{name: "negative max_total_size", give: rotate.Config{Filename: ok, MaxTotalSize: -1}, want: []string{"max_total_size=-1"}},
+		{
+			name: "max_total_size below max_size",
+			give: rotate.Config{Filename: ok, MaxSize: 2 << 20, MaxTotalSize: 1 << 20},
+			want: []string{"max_total_size=1MiB", "at least max_size (2MiB)"},
+		},
+		{
+			name: "max_total_size below the default max_size",
+			give: rotate.Config{Filename: ok, MaxTotalSize: 50e6},
+			want: []string{"max_total_size=50000000", "at least max_size (100MiB)"},
+		},
+		{name: "follow not a boolean", give: rotate.Config{Filename: ok, Follow: "sometimes"}, want: []string{`follow="sometimes"`, "true or false"}},
 		{
 			name: "directory cannot be created",
 			give: rotate.Config{Filename: filepath.Join(notADir, "logs", "app.log")},
@@ -82,14 +93,17 @@ func TestConfigValidateMakesTheDirectory(t *testing.T) {
 // fullConfig sets every field that has a text form.
 func fullConfig() rotate.Config {
 	return rotate.Config{
-		Filename:   "/var/log/app.log",
-		MaxSize:    100 << 20,
-		MaxAge:     7 * 24 * time.Hour,
-		MaxBackups: 5,
-		Compress:   true,
-		LocalTime:  true,
-		Every:      24 * time.Hour,
-		Mode:       0o600,
+		Filename:     "/var/log/app.log",
+		MaxSize:      100 << 20,
+		MaxAge:       7 * 24 * time.Hour,
+		MaxBackups:   5,
+		MaxTotalSize: 1 << 30,
+		Compress:     true,
+		LocalTime:    true,
+		Every:        24 * time.Hour,
+		RotateOnOpen: true,
+		Mode:         0o600,
+		Follow:       rotate.Off,
 		Config: logsink.Config{
 			BufferSize:    4 << 20,
 			HighWaterMark: 64 << 10,
@@ -99,11 +113,6 @@ func fullConfig() rotate.Config {
 			CloseTimeout:  2 * time.Second,
 		},
 	}
-}
-
-func TestConfigValidateMaxAgeBound(t *testing.T) {
-	cfg := rotate.Config{Filename: logPath(t.TempDir()), MaxAge: 106751 * 24 * time.Hour}
-	assert.NoError(t, cfg.Validate(), "the longest max_age lumberjack counts")
 }
 
 // A config with a bad value creates nothing: Validate leaves the file
@@ -127,7 +136,8 @@ func TestConfigJSON(t *testing.T) {
 	require.NoError(t, err, "marshal")
 	assert.JSONEq(t, `{
 		"filename": "/var/log/app.log", "max_size": "100MiB", "max_age": 604800000000000,
-		"max_backups": 5, "compress": true, "local_time": true, "every": 86400000000000, "mode": "0600",
+		"max_backups": 5, "max_total_size": "1GiB", "compress": true, "local_time": true, "every": 86400000000000,
+		"rotate_on_open": true, "mode": "0600", "follow": false,
 		"buffer_size": "4MiB", "high_water_mark": "64KiB", "flush_interval": 250000000,
 		"policy": "drop", "block_timeout": 1000000000, "close_timeout": 2000000000}`, string(b),
 		"sizes, the mode and the policy as text; encoding/json writes durations as nanoseconds")
@@ -144,10 +154,13 @@ func TestConfigYAML(t *testing.T) {
 max_size: 100MiB
 max_age: 168h0m0s
 max_backups: 5
+max_total_size: 1GiB
 compress: true
 local_time: true
 every: 24h0m0s
+rotate_on_open: true
 mode: "0600"
+follow: "false"
 buffer_size: 4MiB
 high_water_mark: 64KiB
 flush_interval: 250ms
@@ -169,18 +182,22 @@ log:
   max_size: 100MB
   max_backups: 5
   max_age: 168h
+  max_total_size: 1GB
   every: 24h
   mode: 0640
+  follow: false
   policy: drop
 `), &doc), "unmarshal document")
 	assert.Equal(t, rotate.Config{
-		Filename:   "/var/log/app.log",
-		MaxSize:    100e6,
-		MaxBackups: 5,
-		MaxAge:     7 * 24 * time.Hour,
-		Every:      24 * time.Hour,
-		Mode:       0o640,
-		Config:     logsink.Config{Policy: logsink.Drop},
+		Filename:     "/var/log/app.log",
+		MaxSize:      100e6,
+		MaxBackups:   5,
+		MaxAge:       7 * 24 * time.Hour,
+		MaxTotalSize: 1e9,
+		Every:        24 * time.Hour,
+		Mode:         0o640,
+		Follow:       rotate.Off,
+		Config:       logsink.Config{Policy: logsink.Drop},
 	}, doc.Log, "decoded document")
 }
 
@@ -195,6 +212,7 @@ func TestConfigDecodeErrors(t *testing.T) {
 		{name: "bad mode", give: `mode: 0999`, want: `invalid file mode "0999"`},
 		{name: "decimal mode", give: `mode: 999`, want: `invalid file mode "999"`},
 		{name: "bad policy", give: `policy: sometimes`, want: `unknown policy "sometimes"`},
+		{name: "bad total size", give: `max_total_size: lots`, want: `invalid size "lots"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

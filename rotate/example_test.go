@@ -86,6 +86,33 @@ func ExampleNewFile() {
 	// second
 }
 
+// A stream calls Follow once per flush interval; called by hand, it shows
+// what happens when another tool renames the file.
+func ExampleFile_Follow() {
+	dir, _ := os.MkdirTemp("", "rotate-example")
+	defer os.RemoveAll(dir)
+
+	path := filepath.Join(dir, "app.log")
+	f, err := rotate.NewFile(rotate.Config{Filename: path})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Fprintln(f, "before logrotate")
+	_ = os.Rename(path, path+".1") // logrotate's create mode, without a signal
+	reopened, err := f.Follow()
+	fmt.Println("reopened:", reopened, err)
+	fmt.Fprintln(f, "after logrotate")
+	_ = f.Close()
+	old, _ := os.ReadFile(path + ".1")
+	now, _ := os.ReadFile(path)
+	fmt.Printf("app.log.1: %sapp.log: %s", old, now)
+	// Output:
+	// reopened: true <nil>
+	// app.log.1: before logrotate
+	// app.log: after logrotate
+}
+
 func ExampleConfig_Validate() {
 	err := rotate.Config{Filename: "", MaxSize: -1}.Validate()
 	fmt.Println(err)

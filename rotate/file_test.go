@@ -241,7 +241,7 @@ func TestFileRetentionMaxAge(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, n), []byte(n+"\n"), 0o640), "old backup %s", n)
 	}
 
-	// Opening starts lumberjack's mill; 36h is rounded up to 2 days.
+	// Opening starts the retention; the recent backup is 1h old, well within 36h.
 	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxAge: 36 * time.Hour})
 	_, err := f.Write([]byte("current\n"))
 	require.NoError(t, err, "write")

@@ -95,12 +95,13 @@ func receive[T any](t *testing.T, c <-chan T, what string) T {
 	}
 }
 
-// waitMill waits until lumberjack's mill has left dir as want says: it
-// runs in the background after each rotation, with no event to wait on.
+// waitMill waits until the File's retention goroutine has left dir as want
+// says: it runs in the background after each rotation, with no event to
+// wait on.
 func waitMill(t *testing.T, dir string, want func(names []string) bool, what string) {
 	t.Helper()
 	require.Eventually(t, func() bool { return want(logFiles(t, dir)) }, 20*time.Second, 5*time.Millisecond,
-		"lumberjack's mill never %s in %s", what, dir)
+		"the retention never %s in %s", what, dir)
 }
 
 // allCompressed reports whether no uncompressed backup is left, so the mill

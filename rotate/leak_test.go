@@ -14,17 +14,14 @@ import (
 	"github.com/streamsink/streamsink/rotate"
 )
 
-// millRun is lumberjack v2.2.1's mill goroutine, which its Close never
-// stops; rotate bounds it to one per path. IgnoreAnyFunction, not
-// IgnoreTopFunction, because while it compresses a backup millRun is not
-// the top frame; created-by lines do not count, so nothing else is ignored.
-const millRun = "gopkg.in/natefinch/lumberjack%2ev2.(*Logger).millRun"
-
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction(millRun))
+	goleak.VerifyTestMain(m)
 }
 
-// millGoroutines counts the goroutines running lumberjack's mill.
+// millRun is the goroutine that removes and compresses a File's backups.
+const millRun = "github.com/streamsink/streamsink/rotate.(*mill).run"
+
+// millGoroutines counts the goroutines running a File's backup retention.
 func millGoroutines() int {
 	buf := make([]byte, 1<<20)
 	for {
@@ -44,23 +41,40 @@ func millGoroutines() int {
 	return count
 }
 
-func TestMillGoroutinesBoundedPerPath(t *testing.T) {
+func TestOneMillGoroutinePerPathWhateverTheSettings(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	dir := t.TempDir()
-	cfg := rotate.Config{Filename: logPath(dir), Compress: true, MaxAge: 24 * time.Hour, MaxBackups: 3}
-	before := millGoroutines()
+	settings := []rotate.Config{
+		{Compress: true, MaxAge: 24 * time.Hour, MaxBackups: 3},
+		{MaxBackups: 2},
+		{Compress: true},
+		{MaxAge: 48 * time.Hour},
+		{MaxTotalSize: 200 << 20, Compress: true},
+		{}, // no retention: no goroutine at all
+	}
 	for i := range 25 {
+		before := goleak.IgnoreCurrent()
+		cfg := settings[i%len(settings)]
+		cfg.Filename = logPath(dir)
 		s, err := rotate.Open(cfg)
 		require.NoError(t, err, "open %d", i)
 		writeLines(t, s, numbered("round", 10))
 		require.NoError(t, s.Rotate(), "rotate %d", i)
+
+		want := 1
+		if i%len(settings) == len(settings)-1 {
+			want = 0
+		}
+		assert.Equal(t, want, millGoroutines(), "mill goroutines while the path is open, round %d", i)
 		require.NoError(t, s.Close(), "close %d", i)
+		// goleak retries while a goroutine that has closed its done
+		// channel finishes returning.
+		assert.NoError(t, goleak.Find(before), "goroutines left by round %d", i)
 	}
-	assert.Equal(t, 1, millGoroutines()-before, "mill goroutines started for one path opened and closed 25 times")
-	waitMill(t, dir, allCompressed, "compressed every backup") // before the directory is removed
 }
 
-func TestOpenCloseLeavesNoGoroutine(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction(millRun))
+func TestCloseFinishesTheCompressionItAskedFor(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	dir := t.TempDir()
 	s, err := rotate.Open(rotate.Config{
 		Filename: logPath(dir),
@@ -74,5 +88,8 @@ func TestOpenCloseLeavesNoGoroutine(t *testing.T) {
 	require.NoError(t, s.Rotate(), "rotate")
 	require.NoError(t, s.Close(), "close")
 	assert.NotZero(t, s.Stats().Rotations, "rotations happened")
-	waitMill(t, dir, allCompressed, "compressed every backup")
+
+	names := logFiles(t, dir)
+	assert.True(t, allCompressed(names), "every backup compressed when Close returns: %v", names)
+	assert.Greater(t, len(backups(t, dir)), 1, "backups: %v", names)
 }

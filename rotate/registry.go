@@ -4,13 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
-
-	"gopkg.in/natefinch/lumberjack.v2"
 )
 
 // ErrInUse is returned by NewFile and Open when another File in this
@@ -18,79 +15,36 @@ import (
 // each other. Test with errors.Is.
 var ErrInUse = errors.New("rotate: file is already open in this process")
 
-// noSizeLimit is the lumberjack MaxSize, in megabytes, that lumberjack's own
-// size rotation can never reach: lumberjack computes int64(MaxSize) *
-// 1<<20, so anything larger would overflow into a negative limit.
-const noSizeLimit = int(min(int64(math.MaxInt), math.MaxInt64>>20))
-
-// Lumberjack's backup names: the file's name without its extension, a dash,
-// the rotation time in this layout, and the extension.
+// Backup names, as lumberjack makes them: the file's name without its
+// extension, a dash, the rotation time in this layout, and the extension;
+// compressed backups add compressSuffix.
 const (
 	backupTimeFormat = "2006-01-02T15-04-05.000"
 	compressSuffix   = ".gz"
 )
 
-// millKey identifies a lumberjack.Logger: a path and the settings its mill
-// goroutine reads without a lock, which therefore never change.
-type millKey struct {
-	name       string
-	maxBackups int
-	maxAgeDays int
-	compress   bool
-}
-
-// registry holds one lumberjack.Logger per path and retention setting for
-// the life of the process, because each starts a mill goroutine that its
-// Close never stops: reusing them bounds those goroutines.
+// registry holds the paths that have an open File, and for each path the
+// time in its latest backup name, which outlives the File so that a path
+// opened again never reuses a name.
 var registry struct {
-	mu      sync.Mutex
-	loggers map[millKey]*lumberjack.Logger
-	inUse   map[string]bool      // paths with an open File
-	last    map[string]time.Time // the time in each path's latest backup name
+	mu    sync.Mutex
+	inUse map[string]bool
+	last  map[string]time.Time
 }
 
-// acquire marks name as open and returns its lumberjack.Logger.
-func acquire(name string, cfg Config) (*lumberjack.Logger, error) {
+// acquire marks name as open, or fails with ErrInUse.
+func acquire(name string) error {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
 	if registry.inUse[name] {
-		return nil, fmt.Errorf("rotate: filename=%q: %w", name, ErrInUse)
+		return fmt.Errorf("rotate: filename=%q: %w", name, ErrInUse)
 	}
-	if registry.loggers == nil {
-		registry.loggers = make(map[millKey]*lumberjack.Logger)
+	if registry.inUse == nil {
 		registry.inUse = make(map[string]bool)
 		registry.last = make(map[string]time.Time)
 	}
-	key := millKey{
-		name:       name,
-		maxBackups: cfg.MaxBackups,
-		maxAgeDays: maxAgeDays(cfg.MaxAge),
-		compress:   cfg.Compress,
-	}
-	lj := registry.loggers[key]
-	if lj == nil {
-		lj = &lumberjack.Logger{
-			Filename:   name,
-			MaxSize:    noSizeLimit, // the stream rotates on size, between entries
-			MaxAge:     key.maxAgeDays,
-			MaxBackups: key.maxBackups,
-			Compress:   key.compress,
-			// LocalTime only names lumberjack's own backups, and rotate
-			// renames the file itself.
-		}
-		registry.loggers[key] = lj
-	}
 	registry.inUse[name] = true
-	return lj, nil
-}
-
-// maxAgeDays rounds d up to lumberjack's whole days.
-func maxAgeDays(d time.Duration) int {
-	days := d / day
-	if d%day != 0 {
-		days++
-	}
-	return int(days)
+	return nil
 }
 
 // release marks name as closed.
@@ -100,16 +54,17 @@ func release(name string) {
 	delete(registry.inUse, name)
 }
 
-// nextBackupName returns the name to rename the file at name to: the
-// current time in loc, in lumberjack's layout, moved on a millisecond at a
-// time past the previous backup's time and past any backup on disk, so that
-// no backup is overwritten and names sort in rotation order.
-func nextBackupName(name string, loc *time.Location) string {
-	t := time.Now().In(loc).Truncate(time.Millisecond)
+// nextBackupName returns the name to rename the file at name to: now, in
+// lumberjack's layout, moved on a millisecond at a time past the previous
+// backup's time and past any backup on disk, so that no backup is
+// overwritten and names sort in rotation order even when the clock stands
+// still or goes back.
+func nextBackupName(name string, now time.Time) string {
+	t := now.Truncate(time.Millisecond)
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
 	if last, ok := registry.last[name]; ok && !t.After(last) {
-		t = last.Add(time.Millisecond).In(loc)
+		t = last.Add(time.Millisecond).In(now.Location())
 	}
 	for {
 		b := backupName(name, t)

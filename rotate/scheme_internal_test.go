@@ -15,7 +15,11 @@ func TestConfigFromURL(t *testing.T) {
 	urlScheme(t.TempDir()).Decodes(t, map[string]Config{
 		"rotate:///var/log/app.log?max_size=100MB&max_backups=5&every=24h&policy=drop": {Filename: "/var/log/app.log",
 			MaxSize: 100e6, MaxBackups: 5, Every: 24 * time.Hour, Config: logsink.Config{Policy: logsink.Drop}},
-		"rotate:app.log":                       {Filename: "app.log"},
+		"rotate:app.log": {Filename: "app.log"},
+		"rotate:///l/a.log?max_total_size=1GiB&rotate_on_open=true&follow=false": {
+			Filename: "/l/a.log", MaxTotalSize: 1 << 30, RotateOnOpen: true, Follow: Off},
+		"rotate:///l/a.log?follow=true":        {Filename: "/l/a.log", Follow: On},
+		"rotate:///l/a.log?follow=off":         {Filename: "/l/a.log", Follow: Off},
 		"rotate:logs/app.log":                  {Filename: "logs/app.log"},
 		"rotate:../logs/app.log?max_size=1MiB": {Filename: "../logs/app.log", MaxSize: 1 << 20},
 		"rotate:/var/log/app.log":              {Filename: "/var/log/app.log"},

@@ -101,12 +101,7 @@ func TestStreamRotateSplitsAtTheCall(t *testing.T) {
 	before, after := numbered("before", 100), numbered("after", 50)
 	writeLines(t, s, before)
 	require.NoError(t, s.Rotate(), "rotate")
-	var backup string
-	select {
-	case backup = <-backupc:
-	default:
-		require.Fail(t, "AfterRotate had not run when Rotate returned")
-	}
+	backup := receive(t, backupc, "AfterRotate") // on the stream's hook goroutine
 	writeLines(t, s, after)
 	require.NoError(t, s.Close(), "close")
 
@@ -206,7 +201,8 @@ func TestStreamEntryLargerThanMaxSizeGetsItsOwnFile(t *testing.T) {
 
 func TestStreamReopenAfterExternalRename(t *testing.T) {
 	dir := t.TempDir()
-	s, err := rotate.Open(rotate.Config{Filename: logPath(dir)})
+	// Not following, so that only Reopen can switch files.
+	s, err := rotate.Open(rotate.Config{Filename: logPath(dir), Follow: rotate.Off})
 	require.NoError(t, err, "open")
 
 	before, after := numbered("before", 40), numbered("after", 40)
@@ -221,6 +217,7 @@ func TestStreamReopenAfterExternalRename(t *testing.T) {
 	assert.Equal(t, after, lines(t, logPath(dir)), "entries after Reopen are in a new file at the path")
 	assert.Equal(t, []string{"app.log", "app.log.1"}, logFiles(t, dir), "no other file was made")
 	assert.Zero(t, s.Stats().Rotations, "a reopen is not a rotation")
+	assert.Equal(t, uint64(1), s.Stats().Reopens, "Stats().Reopens")
 }
 
 func TestOpenOptionsOverrideConfig(t *testing.T) {

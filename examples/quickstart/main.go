@@ -50,7 +50,7 @@ func run(dir string) error {
 		Filename:    filepath.Join(dir, "app.log"),
 		MaxSize:     16 << 10,
 		MaxBackups:  8,
-		AfterRotate: func(string) { rotations++ }, // runs on the stream's flusher
+		AfterRotate: func(string) { rotations++ }, // runs on the stream's hook goroutine, before Close returns
 	}, logsink.WithPolicy(logsink.Block))
 	if err != nil {
 		return err
@@ -81,11 +81,11 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d files (MaxSize 16KiB, MaxBackups 8; lumberjack removes older backups in the background):\n", len(entries))
+	fmt.Printf("%d files (MaxSize 16KiB, MaxBackups 8; older backups are removed in the background, and Close waits for that):\n", len(entries))
 	for _, e := range entries {
 		info, err := e.Info()
 		if err != nil {
-			continue // removed by lumberjack's retention meanwhile
+			continue // removed meanwhile
 		}
 		fmt.Printf("  %-36s %6d bytes  %s\n", e.Name(), info.Size(), info.Mode().Perm())
 	}

@@ -46,7 +46,8 @@ func (h *Hub) join(out *response, q query) (*client, error) {
 			// does not wake the flusher, the high-water mark does.
 			logsink.WithHighWaterMark(min(logsink.DefaultHighWaterMark, h.opts.bufferSize/2)),
 			logsink.WithFlushInterval(h.opts.flushInterval),
-			logsink.WithCloseTimeout(h.opts.writeTimeout),
+			// A backstop: the write deadlines end every write sooner.
+			logsink.WithCloseTimeout(2*h.opts.writeTimeout),
 			logsink.WithDropSummary(h.summary),
 		),
 	}
@@ -112,14 +113,14 @@ func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request, q query) {
 		clean = true
 	}
 	h.leave(c)
-	if !clean {
+	if clean {
+		out.ending()
+	} else {
 		out.abort()
 	}
 	// Under Drop, Close fails only to report what a gone client missed.
 	_ = c.stream.Close()
-	if clean {
-		out.finish()
-	}
+	out.retire()
 	if h.onLeave != nil {
 		h.onLeave()
 	}

@@ -99,7 +99,7 @@ func WithEncoderConfig(cfg zapcore.EncoderConfig) Option {
 
 // WithWriteTimeout bounds each write to a client: a client that does not
 // take a batch of entries within d (it stopped reading, or its network
-// did) is disconnected, and Close waits at most about d for a client's
+// did) is disconnected, and Close waits at most about d for the clients'
 // last entries. Defaults to 10s if unspecified or d <= 0.
 func WithWriteTimeout(d time.Duration) Option {
 	return optionFunc(func(o *options) {

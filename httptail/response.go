@@ -14,8 +14,8 @@ import (
 // A response is the destination of one client's stream: it frames the
 // entries the stream hands over in the client's format, writes them to the
 // http.ResponseWriter and flushes them, each batch within the write
-// timeout. It is written only by the stream's flusher, and only after the
-// handler has sent the headers.
+// timeout. It is written only by the stream's flusher, only after the
+// handler has sent the headers, and never after retire.
 type response struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
@@ -26,8 +26,12 @@ type response struct {
 	once    sync.Once
 	buf     []byte // framed entries; flusher only
 
-	mu      sync.Mutex // orders the deadline changes of arm, disarm and abort
-	aborted bool
+	use     sync.Mutex // held while the stream writes to w
+	retired bool       // w is the handler's again: writes fail without touching it
+
+	mu      sync.Mutex // orders the deadline changes
+	aborted bool       // every write fails at once
+	endBy   time.Time  // once the client is ending: no deadline later than this
 }
 
 var _ logsink.EntryWriter = (*response)(nil)
@@ -62,6 +66,11 @@ func (o *response) Write(p []byte) (int, error) { return o.WriteEntries(p, nil) 
 // flushes them to the client, within the write timeout.
 func (o *response) WriteEntries(p []byte, ends []int) (int, error) {
 	<-o.ready
+	o.use.Lock()
+	defer o.use.Unlock()
+	if o.retired {
+		return 0, o.fail(errAborted)
+	}
 	out := o.frame(p, ends)
 	if len(out) == 0 {
 		return len(p), nil
@@ -115,14 +124,20 @@ func (o *response) arm() error {
 	if o.aborted {
 		return errAborted
 	}
-	return o.rc.SetWriteDeadline(time.Now().Add(o.timeout))
+	deadline := time.Now().Add(o.timeout)
+	if !o.endBy.IsZero() && o.endBy.Before(deadline) {
+		deadline = o.endBy
+	}
+	return o.rc.SetWriteDeadline(deadline)
 }
 
+// disarm clears the deadline, or once the client is ending puts back the
+// one for the end.
 func (o *response) disarm() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if !o.aborted {
-		o.rc.SetWriteDeadline(time.Time{})
+		_ = o.rc.SetWriteDeadline(o.endBy)
 	}
 }
 
@@ -132,17 +147,29 @@ func (o *response) abort() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.aborted = true
-	o.rc.SetWriteDeadline(time.Unix(1, 0))
+	_ = o.rc.SetWriteDeadline(time.Unix(1, 0))
 }
 
-// finish bounds what net/http writes after the handler returns (the end of
-// a chunked body) by the write timeout.
-func (o *response) finish() {
+// ending bounds everything still to be written to the client, the entries
+// its stream holds and net/http's end of the body after the handler
+// returns, by one write timeout from now.
+func (o *response) ending() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if !o.aborted {
-		o.rc.SetWriteDeadline(time.Now().Add(o.timeout))
+	if o.aborted {
+		return
 	}
+	o.endBy = time.Now().Add(o.timeout)
+	_ = o.rc.SetWriteDeadline(o.endBy)
+}
+
+// retire waits for a write in progress, which its deadline bounds, and
+// makes later writes fail without touching the ResponseWriter, which the
+// handler may then return.
+func (o *response) retire() {
+	o.use.Lock()
+	defer o.use.Unlock()
+	o.retired = true
 }
 
 // fail marks the client dead and returns the error the stream gets.

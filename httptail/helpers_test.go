@@ -224,6 +224,25 @@ func entry(lvl string, n int) []byte {
 	return fmt.Appendf(nil, `{"level":%q,"msg":"request served","n":%d,"path":"/api/items"}`+"\n", lvl, n)
 }
 
+// paced writes entries 0 to total-1 to hub on a goroutine, perTick of them
+// each millisecond (the load's shape, not a synchronisation). The channel
+// it returns is closed when the last is written.
+func paced(hub *httptail.Hub, total, perTick int) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for n := 0; n < total; n += perTick {
+			<-tick.C
+			for i := n; i < min(n+perTick, total); i++ {
+				hub.Write(entry("info", i))
+			}
+		}
+	}()
+	return done
+}
+
 // leaves returns a channel that receives once each time a client of hub
 // has ended.
 func leaves(hub *httptail.Hub) <-chan struct{} {

@@ -24,11 +24,7 @@ func BenchmarkWrite(b *testing.B) {
 	})
 	for _, n := range []int{0, 1, 8} {
 		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
-			hub := httptail.New(httptail.WithMaxClients(n + 1))
-			srv := serve(b, hub)
-			for range n {
-				drain(b, srv.URL)
-			}
+			hub := hubWithClients(b, n)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(p)))
 			for b.Loop() {
@@ -43,11 +39,7 @@ func BenchmarkWriteParallel(b *testing.B) {
 	p := entry("info", 123456)
 	for _, n := range []int{0, 1, 8} {
 		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
-			hub := httptail.New(httptail.WithMaxClients(n + 1))
-			srv := serve(b, hub)
-			for range n {
-				drain(b, srv.URL)
-			}
+			hub := hubWithClients(b, n)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(p)))
 			b.ResetTimer()
@@ -58,6 +50,17 @@ func BenchmarkWriteParallel(b *testing.B) {
 			})
 		})
 	}
+}
+
+// hubWithClients returns a Hub that n clients follow, reading as fast as
+// they can.
+func hubWithClients(b *testing.B, n int) *httptail.Hub {
+	hub := httptail.New(httptail.WithMaxClients(n + 1))
+	srv := serve(b, hub)
+	for range n {
+		drain(b, srv.URL)
+	}
+	return hub
 }
 
 // BenchmarkStalledClient measures what a client that stopped reading (a

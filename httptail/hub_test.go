@@ -64,18 +64,8 @@ func TestFastClientGetsEveryEntryInOrder(t *testing.T) {
 	events := follow(t, srv.URL, "text/event-stream")
 
 	const total = 5000
-	go func() {
-		// About 1.5 MB/s, in steps of 10 entries a millisecond: far below
-		// what a loopback client reads.
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for n := 0; n < total; n += 10 {
-			<-tick.C
-			for i := n; i < n+10; i++ {
-				hub.Write(entry("info", i))
-			}
-		}
-	}()
+	// About 0.7 MB/s: far below what a loopback client reads.
+	done := paced(hub, total, 10)
 	for i := range total {
 		line := ndjson.next(t)
 		require.Equal(t, string(entry("info", i)), line+"\n", "ndjson entry %d", i)
@@ -87,6 +77,7 @@ func TestFastClientGetsEveryEntryInOrder(t *testing.T) {
 		require.Equal(t, "data: "+strings.TrimSuffix(string(entry("info", i)), "\n"), line, "sse event %d", i)
 		require.Equal(t, "", events.next(t), "end of sse event %d", i)
 	}
+	within(t, done, "the writer finishing")
 }
 
 // A client that stops reading drops its own entries; a client that reads
@@ -99,18 +90,7 @@ func TestStalledClientDoesNotHoldOthers(t *testing.T) {
 	require.Equal(t, 2, hub.Clients(), "clients following")
 
 	const total = 20000 // 1.3 MB: more than the stalled client's buffers hold
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for n := 0; n < total; n += 50 {
-			<-tick.C
-			for i := n; i < n+50; i++ {
-				hub.Write(entry("info", i))
-			}
-		}
-	}()
+	done := paced(hub, total, 50)
 	for i := range total {
 		line := fast.next(t)
 		require.Equal(t, string(entry("info", i)), line+"\n", "fast client's entry %d", i)

@@ -2,6 +2,7 @@ package httptail_test
 
 import (
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -12,6 +13,23 @@ import (
 	"github.com/streamsink/streamsink/httptail"
 )
 
+// followTLS serves hub over TLS, with HTTP/2 if h2 is set and the server
+// configured by configure, and follows it.
+func followTLS(t *testing.T, hub *httptail.Hub, h2 bool, configure func(*http.Server)) *follower {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(hub)
+	srv.EnableHTTP2 = h2
+	configure(srv.Config)
+	srv.StartTLS()
+	t.Cleanup(func() {
+		closeWithin(t, hub)
+		srv.Close()
+	})
+	f := followWith(t, srv.Client(), srv.URL, "")
+	require.Equal(t, map[bool]int{false: 1, true: 2}[h2], f.resp.ProtoMajor, "protocol")
+	return f
+}
+
 // A client that is idle for longer than the write timeout keeps following:
 // the deadline covers each write, not the time between them (HTTP/2 would
 // reset the stream when a deadline passed). Over HTTP/1.1 and HTTP/2.
@@ -20,15 +38,7 @@ func TestIdleClientOutlivesWriteTimeout(t *testing.T) {
 		name := map[bool]string{false: "http1", true: "http2"}[h2]
 		t.Run(name, func(t *testing.T) {
 			hub := httptail.New(httptail.WithWriteTimeout(100 * time.Millisecond))
-			srv := httptest.NewUnstartedServer(hub)
-			srv.EnableHTTP2 = h2
-			srv.StartTLS()
-			t.Cleanup(func() {
-				closeWithin(t, hub)
-				srv.Close()
-			})
-			f := followWith(t, srv.Client(), srv.URL, "")
-			require.Equal(t, map[bool]int{false: 1, true: 2}[h2], f.resp.ProtoMajor, "protocol")
+			f := followTLS(t, hub, h2, func(*http.Server) {})
 
 			hub.Write(entry("info", 0))
 			assert.Equal(t, string(entry("info", 0)), f.next(t)+"\n", "first entry")
@@ -52,17 +62,10 @@ func TestServerTimeoutsDoNotEndFollowers(t *testing.T) {
 		name := map[bool]string{false: "http1", true: "http2"}[h2]
 		t.Run(name, func(t *testing.T) {
 			hub := httptail.New()
-			srv := httptest.NewUnstartedServer(hub)
-			srv.EnableHTTP2 = h2
-			srv.Config.ReadTimeout = 100 * time.Millisecond
-			srv.Config.WriteTimeout = 100 * time.Millisecond
-			srv.StartTLS()
-			t.Cleanup(func() {
-				closeWithin(t, hub)
-				srv.Close()
+			f := followTLS(t, hub, h2, func(s *http.Server) {
+				s.ReadTimeout = 100 * time.Millisecond
+				s.WriteTimeout = 100 * time.Millisecond
 			})
-			f := followWith(t, srv.Client(), srv.URL, "")
-			require.Equal(t, map[bool]int{false: 1, true: 2}[h2], f.resp.ProtoMajor, "protocol")
 			// Let both timeouts pass: this wait is the subject, not a
 			// synchronisation.
 			time.Sleep(300 * time.Millisecond)

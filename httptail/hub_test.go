@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -505,4 +506,39 @@ func TestZapTee(t *testing.T) {
 	assert.Equal(t, `{"level":"warn","msg":"slow upstream","took":1.5}`, f.next(t), "the warning")
 	closeWithin(t, hub)
 	assert.Empty(t, f.all(t), "nothing else")
+}
+
+// wrapped hides the ResponseWriter's Flush and SetWriteDeadline, as a
+// middleware that wraps it without an Unwrap method does.
+type wrapped struct{ http.ResponseWriter }
+
+// unwrappable is a middleware's writer that http.ResponseController can
+// see through.
+type unwrappable struct{ http.ResponseWriter }
+
+func (u unwrappable) Unwrap() http.ResponseWriter { return u.ResponseWriter }
+
+func TestMiddlewareThatHidesTheWriter(t *testing.T) {
+	hub := httptail.New()
+	hidden := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hub.ServeHTTP(wrapped{w}, r)
+	}))
+	defer hidden.Close()
+	seen := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hub.ServeHTTP(unwrappable{w}, r)
+	}))
+	defer seen.Close()
+	defer closeWithin(t, hub)
+
+	resp, err := http.Get(hidden.URL)
+	require.NoError(t, err, "GET through the hiding middleware")
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode, "status")
+	assert.Contains(t, string(body), "cannot flush", "body")
+	assert.Contains(t, string(body), "Unwrap", "body")
+
+	f := follow(t, seen.URL, "")
+	hub.Write(entry("info", 1))
+	assert.Equal(t, string(entry("info", 1)), f.next(t)+"\n", "an entry through a middleware with Unwrap")
 }

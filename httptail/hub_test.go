@@ -240,10 +240,14 @@ func TestCloseWithStalledClientIsBounded(t *testing.T) {
 	hub := httptail.New(httptail.WithWriteTimeout(300 * time.Millisecond))
 	srv := serve(t, hub)
 	stall(t, srv, "/")
-	for i := range 50000 {
+	// 13 MB: more than the socket buffers take, so that the client's
+	// stream is left waiting in a write.
+	for i := range 200000 {
 		hub.Write(entry("info", i))
 	}
+	start := time.Now()
 	closeWithin(t, hub)
+	t.Logf("Close took %v with a write timeout of 300ms", time.Since(start))
 	assert.Zero(t, hub.Clients(), "clients after Close")
 }
 

@@ -474,7 +474,7 @@ func TestWritesWhileClientsComeAndGo(t *testing.T) {
 	srv := serve(t, hub)
 	stop := make(chan struct{})
 	var writers sync.WaitGroup
-	for w := range 4 {
+	for w := range 2 {
 		writers.Add(1)
 		go func() {
 			defer writers.Done()
@@ -488,7 +488,7 @@ func TestWritesWhileClientsComeAndGo(t *testing.T) {
 			}
 		}()
 	}
-	for range 20 {
+	for range 10 {
 		f := follow(t, srv.URL+"?level=info", "")
 		f.next(t)
 		f.stop()

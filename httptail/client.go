@@ -90,9 +90,8 @@ func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request, q query) {
 	}
 	defer h.active.Done()
 
-	// The server's WriteTimeout is for responses that end: a follower
-	// lives as long as it reads. Each write to it sets a deadline of its
-	// own and clears it after, which replaces the server's.
+	// The headers, and for SSE the preamble; from then on only the
+	// stream writes to w, until retire.
 	hdr := w.Header()
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")

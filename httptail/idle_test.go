@@ -62,13 +62,15 @@ func TestServerTimeoutsDoNotEndFollowers(t *testing.T) {
 		name := map[bool]string{false: "http1", true: "http2"}[h2]
 		t.Run(name, func(t *testing.T) {
 			hub := httptail.New()
+			// Long enough for a TLS handshake on a busy machine under
+			// -race: the timeouts also bound the handshake.
 			f := followTLS(t, hub, h2, func(s *http.Server) {
-				s.ReadTimeout = 100 * time.Millisecond
-				s.WriteTimeout = 100 * time.Millisecond
+				s.ReadTimeout = 500 * time.Millisecond
+				s.WriteTimeout = 500 * time.Millisecond
 			})
 			// Let both timeouts pass: this wait is the subject, not a
 			// synchronisation.
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(time.Second)
 			hub.Write(entry("info", 1))
 			assert.Equal(t, string(entry("info", 1)), f.next(t)+"\n", "an entry after the server's timeouts passed")
 		})

@@ -84,6 +84,8 @@ func (o *response) WriteEntries(p []byte, ends []int) (int, error) {
 // send writes b and flushes it, with a write deadline for the two that is
 // cleared afterwards, so that an idle client is never cut off (HTTP/2
 // resets a stream when its deadline passes, even with nothing to write).
+// These deadlines replace the http.Server's WriteTimeout, which is for
+// responses that end: a follower lives as long as it reads.
 func (o *response) send(b []byte) error {
 	if err := o.arm(); err != nil {
 		return o.fail(err)

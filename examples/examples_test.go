@@ -27,6 +27,8 @@ var examples = []struct {
 }{
 	{name: "backpressure", args: []string{"-entries", "3000"}, want: []string{"block", "drop", "waits for drain", " 3000 "}},
 	{name: "quickstart", args: []string{"-dir", "logs"}, want: []string{"writing to logs", "app.log", "AfterRotate calls:", `"rotations":`}},
+	{name: "httptail", args: []string{"-addr", "127.0.0.1:0"},
+		want: []string{"live log: http://", "ndjson> {", `level=warn> {"level":"`, "sse> retry: 3000", "sse> data: {", "hub closed", `"lost_bytes":0`}},
 	{name: "config", args: []string{"-dir", "."}, want: []string{"logs/app.log", "logs/audit.log", "-rw-------", `"rotations":`}},
 	{name: "netsink", want: []string{"collector received 5000 of 5000 entries, in order: true", `"reconnects":1`, "OnError:", `"lost_bytes":0`}},
 	{name: "pipe", args: []string{"-file", "logs/app.log", "-max-size", "4KiB"}, stdin: numberedLines(5000),

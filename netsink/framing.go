@@ -1,13 +1,14 @@
 package netsink
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/streamsink/streamsink/internal/level"
 )
 
 // Framing says how each entry is put on the wire. Its zero value means
@@ -42,29 +43,11 @@ var facilities = map[string]int{
 
 const facilityNames = "kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, local0 to local7"
 
-// severities maps level names, syslog's and zap's (and slog's, in any
-// case), to syslog severities.
-var severities = []struct {
-	name string
-	sev  int
-}{
-	{"debug", 7}, {"info", 6}, {"warn", 4}, {"error", 3},
-	{"dpanic", 2}, {"panic", 2}, {"fatal", 2},
-	{"trace", 7}, {"informational", 6}, {"notice", 5}, {"warning", 4}, {"err", 3},
-	{"crit", 2}, {"critical", 2}, {"alert", 1}, {"emerg", 0}, {"emergency", 0},
-}
-
-const severityNames = "emerg, alert, crit, err, warning, notice, info, debug, or a zap level"
+// severityNames lists the level names a Config's Severity accepts.
+const severityNames = level.Known
 
 // severityOf returns the syslog severity a level name stands for.
-func severityOf(name []byte) (int, bool) {
-	for _, s := range severities {
-		if len(s.name) == len(name) && bytes.EqualFold([]byte(s.name), name) {
-			return s.sev, true
-		}
-	}
-	return 0, false
-}
+func severityOf(name []byte) (int, bool) { return level.Parse(name) }
 
 // A framer turns entries into frames. It is owned by one Conn and used
 // under its lock.
@@ -127,37 +110,13 @@ func (f *framer) header(msg []byte) []byte {
 	return h
 }
 
-// severityOf finds the entry's level: the first "level":"..." in a JSON
-// entry (zap's JSON encoder, with the configured key), or the first of the
-// leading tab-separated fields that names a level (zap's console encoder).
-// Entries without one get the default severity.
+// severityOf finds the entry's level (see level.Of): the first
+// "level":"..." in a JSON entry (zap's JSON encoder, with the configured
+// key), or the first of the leading tab-separated fields that names a level
+// (zap's console encoder). Entries without one get the default severity.
 func (f *framer) severityOf(msg []byte) int {
-	if len(msg) > 0 && msg[0] == '{' {
-		if i := bytes.Index(msg, f.levelPat); i >= 0 {
-			rest := msg[i+len(f.levelPat):]
-			if j := bytes.IndexByte(rest, '"'); j > 0 {
-				if sev, ok := severityOf(rest[:j]); ok {
-					return sev
-				}
-			}
-		}
-		return f.severity
-	}
-	rest := msg
-	for range 3 {
-		field := rest
-		i := bytes.IndexByte(rest, '\t')
-		if i >= 0 {
-			field, rest = rest[:i], rest[i+1:]
-		}
-		if len(field) <= len("informational") {
-			if sev, ok := severityOf(field); ok {
-				return sev
-			}
-		}
-		if i < 0 {
-			break
-		}
+	if sev, ok := level.Of(msg, f.levelPat); ok {
+		return sev
 	}
 	return f.severity
 }

@@ -23,6 +23,16 @@ import (
 // stream transport.
 const chunkSize = 64 << 10
 
+// Keep-alive on the connections Conn dials itself: a probe after a second
+// idle, whose answer carries the collector's receive window (so that an
+// idle connection's last entries get confirmed), then every 5s while
+// unanswered, so that a collector gone without a word is found in about
+// 45s (Linux's 9 probes).
+const (
+	keepAliveIdle     = time.Second
+	keepAliveInterval = 5 * time.Second
+)
+
 // A Conn is a destination for a logsink.Stream that sends entries to a log
 // collector over tcp, udp, unix or unixgram, each entry framed on its own,
 // and that dials again when the connection is lost. It starts no goroutine.
@@ -51,6 +61,8 @@ type Conn struct {
 	live      atomic.Pointer[liveConn]
 	closeOnce sync.Once
 	st        counters
+	lostFn    func(n int)   // logsink.Binding.Lost, once bound
+	closeWait time.Duration // how long Close waits for the collector to confirm
 
 	mu        sync.Mutex
 	f         framer
@@ -63,9 +75,14 @@ type Conn struct {
 	wire      []byte
 	spans     []span
 	ends      []int // the entry ends WriteEntries was given, during the call
+	led       ledger
 }
 
-var _ logsink.EntryWriter = (*Conn)(nil)
+var (
+	_ logsink.EntryWriter = (*Conn)(nil)
+	_ logsink.Follower    = (*Conn)(nil)
+	_ logsink.Binder      = (*Conn)(nil)
+)
 
 type liveConn struct{ net.Conn }
 
@@ -113,15 +130,20 @@ func NewConn(cfg Config) (*Conn, error) {
 		writeTimeout: cfg.WriteTimeout,
 		backoffMin:   cfg.ReconnectMin,
 		backoffMax:   cfg.ReconnectMax,
+		closeWait:    logsink.DefaultCloseTimeout,
 	}
 	if c.dialFn == nil {
-		c.dialFn = (&net.Dialer{}).DialContext
+		// Keep-alive probes on an idle connection bring back the
+		// collector's current receive window, which is how an idle
+		// connection gets its last entries confirmed (see Follow).
+		d := net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: keepAliveIdle, Interval: keepAliveInterval}}
+		c.dialFn = d.DialContext
 	}
 	sev, _ := severityOf([]byte(cfg.Severity))
 	c.f = framer{
 		framing:  cfg.Framing,
 		stream:   !c.datagram,
-		max:      cfg.MaxMessageSize,
+		max:      max(int(cfg.MaxMessageSize), 0), // NoMessageLimit is -1
 		facility: facilities[cfg.Facility],
 		severity: sev,
 		levelPat: []byte(`"` + cfg.LevelKey + `":"`),
@@ -166,8 +188,9 @@ func (c *Conn) WriteEntries(p []byte, ends []int) (int, error) {
 	}
 	if c.nc != nil && !c.datagram {
 		if err := c.checkPeer(); err != nil {
-			return 0, c.lost(err)
+			return 0, c.lost("write", err)
 		}
+		c.settle()
 	}
 	if c.nc == nil {
 		if err := c.connect(); err != nil {
@@ -187,7 +210,7 @@ func (c *Conn) writeStream(p []byte) (int, error) {
 		if !bytes.HasPrefix(p, c.partial.entry) {
 			// The stream gave up on that entry: the half frame cannot be
 			// finished, so the connection cannot carry another.
-			return 0, c.lost(errors.New("netsink: entry cut short by a write timeout was not written again"))
+			return 0, c.lost("write", errors.New("netsink: entry cut short by a write timeout was not written again"))
 		}
 		n, err := c.writeWire(c.partial.frame[c.partial.off:])
 		c.partial.off += n
@@ -195,7 +218,7 @@ func (c *Conn) writeStream(p []byte) (int, error) {
 			return 0, c.writeFailed(err)
 		}
 		done = len(c.partial.entry)
-		c.entryDelivered()
+		c.entryWritten(done)
 		c.partial.reset()
 	}
 	for done < len(p) {
@@ -225,7 +248,7 @@ func (c *Conn) writeStream(p []byte) (int, error) {
 				break
 			}
 			if s.w > start {
-				c.entryDelivered()
+				c.entryWritten(s.p - done)
 			}
 			start, done = s.w, s.p
 		}
@@ -247,7 +270,6 @@ func (c *Conn) writeStream(p []byte) (int, error) {
 // writeDatagrams sends each of p's entries as one datagram.
 func (c *Conn) writeDatagrams(p []byte) (int, error) {
 	done := 0
-	var oversize error
 	for done < len(p) {
 		e := c.entryEnd(p, done)
 		msg := trimEntry(p[done:e])
@@ -263,25 +285,23 @@ func (c *Conn) writeDatagrams(p []byte) (int, error) {
 		_, err := c.writeWire(c.wire)
 		switch {
 		case err == nil:
-			c.entryDelivered()
+			c.entryWritten(e - done)
 		case errors.Is(err, syscall.EMSGSIZE):
-			// It would fail again on every try: drop it, count it, and
-			// report it after the rest.
+			// It would fail again on every try, and the connection is
+			// fine: drop it and count it as lost, not as a failure of the
+			// connection that the stream would retry.
 			c.st.oversize.Add(1)
-			c.st.writeErrors.Add(1)
-			oversize = c.connError("write", err, 0)
+			c.st.lostEntries.Add(1)
+			c.st.lostBytes.Add(uint64(e - done))
+			if c.lostFn != nil {
+				c.lostFn(e - done)
+			}
 		default:
 			return done, c.writeFailed(err)
 		}
 		done = e
 	}
-	return done, oversize
-}
-
-func (c *Conn) entryDelivered() {
-	c.st.entries.Add(1)
-	c.delivered = true
-	c.failures = 0
+	return done, nil
 }
 
 // writeWire writes b with the write timeout.
@@ -310,20 +330,22 @@ func (c *Conn) writeFailed(err error) error {
 		c.st.writeErrors.Add(1)
 		return c.connError("write", err, 0)
 	}
-	return c.lost(err)
+	return c.lost("write", err)
 }
 
 // lost closes the connection after a failed write or when the peer closed
-// it. A half-written frame is given up: its entry is sent again whole on the
-// next connection. The next Write dials at once if the connection had
+// it. The entries written to it and not confirmed are counted as possibly
+// lost. A half-written frame is given up: its entry is sent again whole on
+// the next connection. The next Write dials at once if the connection had
 // delivered entries, after a backoff if not.
-func (c *Conn) lost(err error) error {
+func (c *Conn) lost(op string, err error) error {
 	c.st.writeErrors.Add(1)
 	c.st.disconnects.Add(1)
 	if c.partial.active() {
 		c.st.resent.Add(1)
 		c.partial.reset()
 	}
+	entries, bytes := c.forfeit()
 	c.closeConn()
 	var wait time.Duration
 	if !c.delivered {
@@ -331,7 +353,9 @@ func (c *Conn) lost(err error) error {
 		wait = c.backoff(c.failures)
 	}
 	c.setNextDial(wait)
-	return c.connError("write", err, wait)
+	e := c.connError(op, err, wait)
+	e.LostEntries, e.LostBytes = int(entries), int(bytes)
+	return e
 }
 
 // connect dials, unless the next dial is not due yet.
@@ -363,7 +387,7 @@ func (c *Conn) connect() error {
 		c.setNextDial(wait)
 		return c.connError("dial", err, wait)
 	}
-	c.nc, c.delivered, c.stuck = nc, false, false
+	c.nc, c.delivered, c.stuck, c.led = nc, false, false, ledger{}
 	c.live.Store(&liveConn{nc})
 	if c.st.connects.Add(1) > 1 {
 		c.st.reconnects.Add(1)
@@ -459,9 +483,18 @@ func (c *Conn) closeConn() {
 
 // Close closes the connection; a half-written frame stays unfinished. It
 // interrupts a Write in progress, whose dial or write then fails with
-// ErrClosed. Later Writes return ErrClosed. Close returns nil: closing a
-// socket loses nothing that Write has not already reported. It is
-// idempotent.
+// ErrClosed. Later Writes return ErrClosed.
+//
+// On a tcp or unix connection with entries the collector has not yet been
+// shown to have read, Close first confirms delivery as far as TCP allows:
+// it half-closes the connection and waits, at most the stream's close
+// timeout (logsink.Binding.CloseTimeout; 5s for a Conn used on its own),
+// for the collector to close its end, which it does once it has read
+// everything. If the collector had closed the connection already, resets
+// it, or does not answer in time, those entries are counted as possibly
+// lost (Stats().LostEntries and LostBytes, and the stream's
+// Stats().LostBytes) and Close returns a *ConnError that says so. It is
+// idempotent: later calls return nil.
 func (c *Conn) Close() error {
 	first := false
 	c.closeOnce.Do(func() { first = true })
@@ -477,10 +510,46 @@ func (c *Conn) Close() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var err error
+	if c.nc != nil && !c.datagram {
+		err = c.finish()
+	}
 	c.closeConn()
 	c.st.state.Store(int32(StateClosed))
 	c.st.nextDial.Store(0)
-	return nil
+	return err
+}
+
+// Bind implements logsink.Binder: the stream in front of the Conn gives it
+// the count of lost bytes (what a lost connection may have cost is added to
+// the stream's Stats().LostBytes) and its close timeout, which bounds how
+// long Close waits for the collector to confirm delivery.
+func (c *Conn) Bind(b logsink.Binding) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lostFn = b.Lost
+	if b.CloseTimeout > 0 {
+		c.closeWait = b.CloseTimeout
+	}
+}
+
+// Follow implements logsink.Follower; the stream calls it once per flush
+// interval. On an idle connection it finds a collector that closed or reset
+// the connection (counting a disconnect and what may have been lost, and
+// returning the *ConnError the stream reports through OnError; the next
+// Write dials again), and it confirms the entries the collector has taken
+// since the last write. It never dials and always reports reopened false.
+func (c *Conn) Follow() (reopened bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.nc == nil || c.datagram || c.closing.Load() {
+		return false, nil
+	}
+	if err := c.checkPeer(); err != nil {
+		return false, c.lost("check", err)
+	}
+	c.settle()
+	return false, nil
 }
 
 // Stats returns the Conn's counters and state. It takes no lock: it can be

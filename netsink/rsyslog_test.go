@@ -452,7 +452,7 @@ func TestRsyslogRestartBlock(t *testing.T) {
 	conn, err := netsink.NewConn(netsink.Config{Address: r.tcpAddr(), ReconnectMin: 5 * time.Millisecond, ReconnectMax: 50 * time.Millisecond})
 	require.NoError(t, err, "NewConn")
 	errs := newErrorLog()
-	s := logsink.New(conn, logsink.WithBufferSize(buffer), logsink.OnError(errs.add))
+	s := logsink.New(conn, logsink.WithBufferSize(buffer), logsink.OnError(errs.add), logsink.WithFlushInterval(confirmTick))
 
 	for n := range third {
 		_, err := s.Write(rawEntry(run, n))
@@ -460,6 +460,7 @@ func TestRsyslogRestartBlock(t *testing.T) {
 	}
 	require.NoError(t, s.Flush(), "Flush")
 	r.waitRecords("the first third", func(recs []record) bool { return len(recs) >= third })
+	waitConfirmed(t, conn)
 	r.kill()
 
 	done := make(chan struct{})
@@ -516,6 +517,7 @@ func TestRsyslogRestartBlock(t *testing.T) {
 	assertSeq(t, 0, total, firsts, "nothing lost, in order")
 	assert.LessOrEqual(t, len(got)-len(firsts), int(conn.Stats().Resent), "duplicates only of entries in flight")
 	assert.Zero(t, s.Stats().Dropped, "Block dropped nothing")
+	assert.Zero(t, s.Stats().LostBytes, "nothing counted as lost: rsyslogd had read everything when it was killed")
 	assert.Equal(t, uint64(1), conn.Stats().Reconnects, "reconnected once")
 }
 
@@ -528,7 +530,7 @@ func TestRsyslogRestartDrop(t *testing.T) {
 	conn, err := netsink.NewConn(netsink.Config{Address: r.tcpAddr(), Framing: netsink.Octet,
 		ReconnectMin: 5 * time.Millisecond, ReconnectMax: 50 * time.Millisecond})
 	require.NoError(t, err, "NewConn")
-	s := logsink.New(conn, logsink.WithBufferSize(buffer), logsink.WithPolicy(logsink.Drop))
+	s := logsink.New(conn, logsink.WithBufferSize(buffer), logsink.WithPolicy(logsink.Drop), logsink.WithFlushInterval(confirmTick))
 
 	write := func(from, to int) {
 		for n := from; n < to; n++ {
@@ -540,6 +542,7 @@ func TestRsyslogRestartDrop(t *testing.T) {
 	require.NoError(t, s.Flush(), "Flush")
 	accepted := int(s.Stats().Entries) // Drop may have dropped some already
 	r.waitRecords("the first third", func(recs []record) bool { return len(recs) >= accepted })
+	waitConfirmed(t, conn)
 	dropsBefore := s.Stats().Dropped
 	r.kill()
 

@@ -1,0 +1,138 @@
+package netsink
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+)
+
+// ledger keeps, for the current stream connection, the entries written
+// whole to it and how many of them the collector has been shown to have.
+// Entries count in the stream's bytes (as the stream handed them over,
+// line ending included, framing not), so that what a lost connection
+// costs adds up with the stream's own Stats.
+type ledger struct {
+	entries, bytes         uint64 // written whole
+	confEntries, confBytes uint64 // of those, confirmed
+	maxWnd                 uint32 // the largest receive window the collector advertised
+}
+
+func (l *ledger) wrote(n int) {
+	l.entries++
+	l.bytes += uint64(n)
+}
+
+func (l *ledger) unconfirmed() (entries, bytes uint64) {
+	return l.entries - l.confEntries, l.bytes - l.confBytes
+}
+
+func (l *ledger) confirm() { l.confEntries, l.confBytes = l.entries, l.bytes }
+
+// entryWritten records an entry of n bytes written whole to the connection.
+func (c *Conn) entryWritten(n int) {
+	c.st.entries.Add(1)
+	c.delivered = true
+	c.failures = 0
+	if !c.datagram {
+		c.led.wrote(n)
+		c.st.unconfirmed.Add(uint64(n))
+	}
+}
+
+// settle confirms what was written so far if the collector has taken it
+// all (peerCaughtUp); it is asked before each write and once per flush
+// interval (Follow).
+func (c *Conn) settle() {
+	caughtUp, _ := peerCaughtUp(rawNetConn(c.nc), &c.led.maxWnd)
+	if caughtUp {
+		c.led.confirm()
+		c.st.unconfirmed.Store(0)
+	}
+}
+
+// forfeit counts the entries written to a connection that ended without
+// confirming them as possibly lost, in the Conn's Stats and the stream's
+// Stats().LostBytes, and returns their number and bytes.
+func (c *Conn) forfeit() (entries, bytes uint64) {
+	entries, bytes = c.led.unconfirmed()
+	c.led = ledger{}
+	c.st.unconfirmed.Store(0)
+	if bytes == 0 {
+		return 0, 0
+	}
+	c.st.lostEntries.Add(entries)
+	c.st.lostBytes.Add(bytes)
+	if c.lostFn != nil {
+		c.lostFn(int(bytes))
+	}
+	return entries, bytes
+}
+
+// finish ends a stream connection on Close so that delivery is confirmed
+// as far as TCP allows: it checks that the collector has not closed the
+// connection already, half-closes it (end of stream, and TLS close_notify)
+// and waits, at most the close wait, for the collector to close its end,
+// which it does once it has read everything before the end of stream.
+// What this cannot confirm is counted as possibly lost and returned as a
+// *ConnError. A connection that cannot be half-closed (from Config.Dial,
+// without a CloseWrite method) is closed without confirmation.
+func (c *Conn) finish() error {
+	if _, b := c.led.unconfirmed(); b == 0 {
+		return nil
+	}
+	if err := c.checkPeer(); err != nil {
+		return c.unconfirmed("close", err)
+	}
+	if c.settle(); c.st.unconfirmed.Load() == 0 {
+		return nil
+	}
+	cw, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok {
+		return nil
+	}
+	deadline := time.Now().Add(c.closeWait)
+	_ = c.nc.SetDeadline(deadline)
+	err := cw.CloseWrite()
+	if tc, isTLS := c.nc.(*tls.Conn); isTLS && err == nil {
+		// crypto/tls sends close_notify but leaves the TCP stream open.
+		if tcw, ok := tc.NetConn().(interface{ CloseWrite() error }); ok {
+			err = tcw.CloseWrite()
+		}
+	}
+	if err == nil {
+		_, err = io.Copy(io.Discard, c.nc) // nil at the collector's end of stream
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = nil // TLS: the collector closed without close_notify
+		}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		err = fmt.Errorf("the collector did not close its end within %s: %w", c.closeWait, ErrNotConfirmed)
+	}
+	if err != nil {
+		return c.unconfirmed("close", err)
+	}
+	c.led.confirm()
+	c.st.unconfirmed.Store(0)
+	return nil
+}
+
+// unconfirmed counts what the connection could not confirm as possibly
+// lost and returns the error that says so.
+func (c *Conn) unconfirmed(op string, err error) error {
+	e := c.connError(op, err, 0)
+	entries, bytes := c.forfeit()
+	e.LostEntries, e.LostBytes = int(entries), int(bytes)
+	return e
+}
+
+// rawNetConn returns the connection under TLS, or nc itself.
+func rawNetConn(nc net.Conn) net.Conn {
+	if tc, ok := nc.(*tls.Conn); ok {
+		return tc.NetConn()
+	}
+	return nc
+}

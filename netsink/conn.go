@@ -388,6 +388,9 @@ func (c *Conn) connect() error {
 		return c.connError("dial", err, wait)
 	}
 	c.nc, c.delivered, c.stuck, c.led = nc, false, false, ledger{}
+	if !c.datagram {
+		c.settle() // the collector's window before any data: the baseline
+	}
 	c.live.Store(&liveConn{nc})
 	if c.st.connects.Add(1) > 1 {
 		c.st.reconnects.Add(1)

@@ -23,16 +23,6 @@ import (
 // stream transport.
 const chunkSize = 64 << 10
 
-// Keep-alive on the connections Conn dials itself: a probe after a second
-// idle, whose answer carries the collector's receive window (so that an
-// idle connection's last entries get confirmed), then every 5s while
-// unanswered, so that a collector gone without a word is found in about
-// 45s (Linux's 9 probes).
-const (
-	keepAliveIdle     = time.Second
-	keepAliveInterval = 5 * time.Second
-)
-
 // A Conn is a destination for a logsink.Stream that sends entries to a log
 // collector over tcp, udp, unix or unixgram, each entry framed on its own,
 // and that dials again when the connection is lost. It starts no goroutine.
@@ -133,11 +123,7 @@ func NewConn(cfg Config) (*Conn, error) {
 		closeWait:    logsink.DefaultCloseTimeout,
 	}
 	if c.dialFn == nil {
-		// Keep-alive probes on an idle connection bring back the
-		// collector's current receive window, which is how an idle
-		// connection gets its last entries confirmed (see Follow).
-		d := net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: keepAliveIdle, Interval: keepAliveInterval}}
-		c.dialFn = d.DialContext
+		c.dialFn = (&net.Dialer{}).DialContext
 	}
 	sev, _ := severityOf([]byte(cfg.Severity))
 	c.f = framer{
@@ -388,9 +374,6 @@ func (c *Conn) connect() error {
 		return c.connError("dial", err, wait)
 	}
 	c.nc, c.delivered, c.stuck, c.led = nc, false, false, ledger{}
-	if !c.datagram {
-		c.settle() // the collector's window before any data: the baseline
-	}
 	c.live.Store(&liveConn{nc})
 	if c.st.connects.Add(1) > 1 {
 		c.st.reconnects.Add(1)

@@ -9,15 +9,30 @@ import (
 	"time"
 )
 
+// confirmAge is how long the collector's kernel must have held a byte
+// before it counts as read: a collector that is up reads what its kernel
+// took within milliseconds, so what a collector that dies can lose unseen
+// is what it took in its last moments, and that is not yet confirmed.
+const confirmAge = time.Second
+
+// peerState is what the system tells of the collector's side of a
+// connection (probePeer).
+type peerState struct {
+	known bool // the system could tell
+	acked bool // the collector's kernel has acknowledged every byte, and is not refusing more
+	read  bool // the collector has read every byte
+}
+
 // ledger keeps, for the current stream connection, the entries written
-// whole to it and how many of them the collector has been shown to have.
+// whole to it and how many of them the collector is taken to have.
 // Entries count in the stream's bytes (as the stream handed them over,
 // line ending included, framing not), so that what a lost connection
 // costs adds up with the stream's own Stats.
 type ledger struct {
-	entries, bytes         uint64 // written whole
-	confEntries, confBytes uint64 // of those, confirmed
-	maxWnd                 uint32 // the largest receive window the collector advertised
+	entries, bytes         uint64    // written whole
+	confEntries, confBytes uint64    // of those, confirmed
+	ackEntries, ackBytes   uint64    // acknowledged at ackAt, waiting for confirmAge
+	ackAt                  time.Time // zero when nothing waits
 }
 
 func (l *ledger) wrote(n int) {
@@ -29,7 +44,23 @@ func (l *ledger) unconfirmed() (entries, bytes uint64) {
 	return l.entries - l.confEntries, l.bytes - l.confBytes
 }
 
-func (l *ledger) confirm() { l.confEntries, l.confBytes = l.entries, l.bytes }
+// confirm confirms everything written.
+func (l *ledger) confirm() {
+	l.confEntries, l.confBytes = l.entries, l.bytes
+	l.ackAt = time.Time{}
+}
+
+// acked records that everything written so far is acknowledged at now,
+// and confirms what was acknowledged confirmAge before.
+func (l *ledger) acked(now time.Time) {
+	if !l.ackAt.IsZero() && now.Sub(l.ackAt) >= confirmAge {
+		l.confEntries, l.confBytes = l.ackEntries, l.ackBytes
+		l.ackAt = time.Time{}
+	}
+	if l.ackAt.IsZero() && l.bytes > l.confBytes {
+		l.ackEntries, l.ackBytes, l.ackAt = l.entries, l.bytes, now
+	}
+}
 
 // entryWritten records an entry of n bytes written whole to the connection.
 func (c *Conn) entryWritten(n int) {
@@ -42,15 +73,18 @@ func (c *Conn) entryWritten(n int) {
 	}
 }
 
-// settle confirms what was written so far if the collector has taken it
-// all (peerCaughtUp); it is asked before each write and once per flush
-// interval (Follow).
+// settle confirms what the collector has taken: on a unix socket what it
+// has read, on TCP what its kernel acknowledged at least confirmAge ago. It
+// runs before each write and once per flush interval (Follow).
 func (c *Conn) settle() {
-	caughtUp, _ := peerCaughtUp(rawNetConn(c.nc), &c.led.maxWnd)
-	if caughtUp {
+	switch p := probePeer(rawNetConn(c.nc)); {
+	case p.read:
 		c.led.confirm()
-		c.st.unconfirmed.Store(0)
+	case p.acked:
+		c.led.acked(time.Now())
 	}
+	_, b := c.led.unconfirmed()
+	c.st.unconfirmed.Store(b)
 }
 
 // forfeit counts the entries written to a connection that ended without

@@ -16,20 +16,18 @@ const (
 	tcpInfoLen       = tcpiSndWnd + 4
 )
 
-// peerCaughtUp reports whether the collector has taken everything written
-// to nc. For TCP: every byte acknowledged, and the receive window the
-// collector advertises back at the largest it advertised on the
-// connection, which says its receive queue is drained, so the bytes were
-// read, not just received by its kernel; maxWnd keeps that largest window.
-// For a unix stream socket: nothing left unread in the collector's queue
-// (the socket's output queue is empty). known is false when it cannot tell.
-func peerCaughtUp(nc net.Conn, maxWnd *uint32) (caughtUp, known bool) {
+// probePeer tells how far the collector has taken what was written to nc.
+// For TCP: whether its kernel has acknowledged every byte, with a receive
+// window still open (a collector whose window is closed has stopped
+// reading). For a unix stream socket: whether it has read every byte (the
+// socket's output queue is empty). known is false when it cannot tell.
+func probePeer(nc net.Conn) (p peerState) {
+	rc, ok := rawConn(nc)
+	if !ok {
+		return p
+	}
 	switch nc.(type) {
 	case *net.TCPConn:
-		rc, ok := rawConn(nc)
-		if !ok {
-			return false, false
-		}
 		var info [tcpInfoLen]byte
 		size := uint32(len(info))
 		var errno syscall.Errno
@@ -37,30 +35,29 @@ func peerCaughtUp(nc net.Conn, maxWnd *uint32) (caughtUp, known bool) {
 			_, _, errno = syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO,
 				uintptr(unsafe.Pointer(&info[0])), uintptr(unsafe.Pointer(&size)), 0)
 		}); err != nil || errno != 0 || size < tcpiUnacked+4 {
-			return false, false
+			return p
 		}
 		ne := binary.NativeEndian
-		acked := ne.Uint32(info[tcpiUnacked:]) == 0 && (size < tcpiNotsentBytes+4 || ne.Uint32(info[tcpiNotsentBytes:]) == 0)
-		if size < tcpiSndWnd+4 { // an old kernel: acknowledged is all it tells
-			return acked, true
+		p.known = true
+		p.acked = ne.Uint32(info[tcpiUnacked:]) == 0
+		if size >= tcpiNotsentBytes+4 {
+			p.acked = p.acked && ne.Uint32(info[tcpiNotsentBytes:]) == 0
 		}
-		wnd := ne.Uint32(info[tcpiSndWnd:])
-		*maxWnd = max(*maxWnd, wnd)
-		return acked && wnd == *maxWnd, true
+		if size >= tcpiSndWnd+4 {
+			p.acked = p.acked && ne.Uint32(info[tcpiSndWnd:]) > 0
+		}
 	case *net.UnixConn:
-		rc, ok := rawConn(nc)
-		if !ok {
-			return false, false
-		}
 		var outq int32
 		var errno syscall.Errno
 		if err := rc.Control(func(fd uintptr) {
 			// SIOCOUTQ (TIOCOUTQ) on a unix socket: what the peer has not read.
 			_, _, errno = syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCOUTQ, uintptr(unsafe.Pointer(&outq)))
 		}); err != nil || errno != 0 {
-			return false, false
+			return p
 		}
-		return outq == 0, true
+		p.known = true
+		p.read = outq == 0
+		p.acked = p.read
 	}
-	return false, false
+	return p
 }

@@ -4,6 +4,6 @@ package netsink
 
 import "net"
 
-// peerCaughtUp would report whether the collector has taken everything
-// written to nc; on this system it cannot tell.
-func peerCaughtUp(net.Conn, *uint32) (caughtUp, known bool) { return false, false }
+// probePeer would tell how far the collector has taken what was written to
+// nc; on this system it cannot tell.
+func probePeer(net.Conn) peerState { return peerState{} }

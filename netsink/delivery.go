@@ -29,10 +29,17 @@ type peerState struct {
 // line ending included, framing not), so that what a lost connection
 // costs adds up with the stream's own Stats.
 type ledger struct {
-	entries, bytes         uint64    // written whole
-	confEntries, confBytes uint64    // of those, confirmed
-	ackEntries, ackBytes   uint64    // acknowledged at ackAt, waiting for confirmAge
-	ackAt                  time.Time // zero when nothing waits
+	entries, bytes         uint64 // written whole
+	confEntries, confBytes uint64 // of those, confirmed
+	// marks are the points found acknowledged, oldest first, each waiting
+	// for confirmAge; a new one is taken at most every confirmAge/8, so
+	// that a mark is confirmed about confirmAge after it was acknowledged.
+	marks []ackMark
+}
+
+type ackMark struct {
+	entries, bytes uint64
+	at             time.Time
 }
 
 func (l *ledger) wrote(n int) {
@@ -47,18 +54,26 @@ func (l *ledger) unconfirmed() (entries, bytes uint64) {
 // confirm confirms everything written.
 func (l *ledger) confirm() {
 	l.confEntries, l.confBytes = l.entries, l.bytes
-	l.ackAt = time.Time{}
+	l.marks = l.marks[:0]
 }
 
 // acked records that everything written so far is acknowledged at now,
-// and confirms what was acknowledged confirmAge before.
+// and confirms the newest mark acknowledged confirmAge before.
 func (l *ledger) acked(now time.Time) {
-	if !l.ackAt.IsZero() && now.Sub(l.ackAt) >= confirmAge {
-		l.confEntries, l.confBytes = l.ackEntries, l.ackBytes
-		l.ackAt = time.Time{}
+	k := 0
+	for k < len(l.marks) && now.Sub(l.marks[k].at) >= confirmAge {
+		k++
 	}
-	if l.ackAt.IsZero() && l.bytes > l.confBytes {
-		l.ackEntries, l.ackBytes, l.ackAt = l.entries, l.bytes, now
+	if k > 0 {
+		l.confEntries, l.confBytes = l.marks[k-1].entries, l.marks[k-1].bytes
+		l.marks = append(l.marks[:0], l.marks[k:]...)
+	}
+	newest := l.confBytes
+	if len(l.marks) > 0 {
+		newest = l.marks[len(l.marks)-1].bytes
+	}
+	if l.bytes > newest && (len(l.marks) == 0 || now.Sub(l.marks[len(l.marks)-1].at) >= confirmAge/8) {
+		l.marks = append(l.marks, ackMark{entries: l.entries, bytes: l.bytes, at: now})
 	}
 }
 
@@ -92,7 +107,7 @@ func (c *Conn) settle() {
 // Stats().LostBytes, and returns their number and bytes.
 func (c *Conn) forfeit() (entries, bytes uint64) {
 	entries, bytes = c.led.unconfirmed()
-	c.led = ledger{}
+	c.led = ledger{marks: c.led.marks[:0]}
 	c.st.unconfirmed.Store(0)
 	if bytes == 0 {
 		return 0, 0

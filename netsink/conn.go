@@ -66,6 +66,7 @@ type Conn struct {
 	spans     []span
 	ends      []int // the entry ends WriteEntries was given, during the call
 	led       ledger
+	lastWrite time.Time // when the last entry was written whole
 }
 
 var (

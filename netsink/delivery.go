@@ -15,6 +15,13 @@ import (
 // is what it took in its last moments, and that is not yet confirmed.
 const confirmAge = time.Second
 
+// closeSettle is how long Close gives the collector, after the last write,
+// to take what it got before the end of stream is sent: a collector that
+// refuses a frame (one over its size limit) closes the connection in that
+// time, having read everything, which the end-of-stream exchange alone
+// could not tell from a normal close.
+const closeSettle = 250 * time.Millisecond
+
 // peerState is what the system tells of the collector's side of a
 // connection (probePeer).
 type peerState struct {
@@ -79,6 +86,7 @@ func (l *ledger) acked(now time.Time) {
 
 // entryWritten records an entry of n bytes written whole to the connection.
 func (c *Conn) entryWritten(n int) {
+	c.lastWrite = time.Now()
 	c.st.entries.Add(1)
 	c.delivered = true
 	c.failures = 0
@@ -144,6 +152,20 @@ func (c *Conn) finish() error {
 	}
 	deadline := time.Now().Add(c.closeWait)
 	_ = c.nc.SetDeadline(deadline)
+	if settle := c.lastWrite.Add(closeSettle); settle.Before(deadline) && time.Now().Before(settle) {
+		// Watch the connection until then: a close or reset from the
+		// collector ends the wait, and means it did not take everything.
+		_ = c.nc.SetReadDeadline(settle)
+		_, err := io.Copy(io.Discard, c.nc)
+		var ne net.Error
+		switch {
+		case err == nil || errors.Is(err, io.ErrUnexpectedEOF):
+			return c.unconfirmed("close", ErrPeerClosed)
+		case !errors.As(err, &ne) || !ne.Timeout():
+			return c.unconfirmed("close", err)
+		}
+		_ = c.nc.SetReadDeadline(deadline)
+	}
 	err := cw.CloseWrite()
 	if tc, isTLS := c.nc.(*tls.Conn); isTLS && err == nil {
 		// crypto/tls sends close_notify but leaves the TCP stream open.

@@ -207,39 +207,39 @@ type ngRecord struct {
 }
 
 // records reads the messages syslog-ng has written so far; a line being
-// written is left out.
-func (n *syslogNG) records() []ngRecord {
-	n.t.Helper()
+// written is left out. t is the running (sub)test.
+func (n *syslogNG) records(t *testing.T) []ngRecord {
+	t.Helper()
 	data, err := os.ReadFile(n.out)
 	if os.IsNotExist(err) {
 		return nil
 	}
-	require.NoError(n.t, err, "read %s", n.out)
+	require.NoError(t, err, "read %s", n.out)
 	var out []ngRecord
 	for _, line := range lines(data) {
 		f := strings.SplitN(line, "\t", 7)
-		require.Len(n.t, f, 7, "a whole line from syslog-ng: %q", line)
+		require.Len(t, f, 7, "a whole line from syslog-ng: %q", line)
 		sev, err1 := strconv.Atoi(f[1])
 		fac, err2 := strconv.Atoi(f[2])
-		require.NoError(n.t, errors.Join(err1, err2), "severity and facility in %q", line)
+		require.NoError(t, errors.Join(err1, err2), "severity and facility in %q", line)
 		out = append(out, ngRecord{source: f[0], severity: sev, facility: fac, host: f[3], program: f[4], pid: f[5], message: f[6]})
 	}
 	return out
 }
 
-// waitRecords polls the output file until cond holds, or fails the test
-// after waitLimit. syslog-ng is another process: there is no event to wait
-// on.
-func (n *syslogNG) waitRecords(desc string, cond func([]ngRecord) bool) []ngRecord {
-	n.t.Helper()
+// waitRecords polls the output file until cond holds, or fails the
+// running (sub)test t after waitLimit. syslog-ng is another process: there
+// is no event to wait on.
+func (n *syslogNG) waitRecords(t *testing.T, desc string, cond func([]ngRecord) bool) []ngRecord {
+	t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	for {
-		recs := n.records()
+		recs := n.records(t)
 		if cond(recs) {
 			return recs
 		}
 		if time.Now().After(deadline) {
-			n.t.Fatalf("syslog-ng: gave up waiting for %s (%d messages)\n%s", desc, len(recs), n.logs())
+			t.Fatalf("syslog-ng: gave up waiting for %s (%d messages)\n%s", desc, len(recs), n.logs())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -288,7 +288,7 @@ func TestSyslogNGFramings(t *testing.T) {
 			require.NoError(t, s.Close(), "Close: syslog-ng confirms it read everything")
 			assert.Empty(t, errs.all(), "no errors")
 
-			recs := n.waitRecords("every entry", func(recs []ngRecord) bool {
+			recs := n.waitRecords(t, "every entry", func(recs []ngRecord) bool {
 				return len(ofRun(run.name, recs)) >= syslogNGEntries
 			})
 			recs = ofRun(run.name, recs)
@@ -325,7 +325,7 @@ func TestSyslogNGOctetNeedsNoParse(t *testing.T) {
 	_, err = s.Write([]byte(entry))
 	require.NoError(t, err, "Write")
 	require.NoError(t, s.Close(), "Close")
-	recs := n.waitRecords("the entry", func(recs []ngRecord) bool { return len(recs) > 0 })
+	recs := n.waitRecords(t, "the entry", func(recs []ngRecord) bool { return len(recs) > 0 })
 	require.Len(t, recs, 1, "one message")
 	assert.NotEqual(t, entry, recs[0].message, "the entry is not the message")
 	assert.Equal(t, `{"level"`, recs[0].program, "its start became the program name")
@@ -341,6 +341,9 @@ func bigEntry(run string) []byte {
 func ngNumbers(t *testing.T, run string, recs []ngRecord) (numbers []int, big []string) {
 	t.Helper()
 	for _, rec := range ofRun(run, recs) {
+		if strings.Contains(rec.message, `"msg":"marker"`) {
+			continue
+		}
 		if strings.Contains(rec.message, `"msg":"big"`) {
 			big = append(big, rec.message)
 			continue
@@ -378,7 +381,7 @@ func TestSyslogNGOversize(t *testing.T) {
 		require.NoError(t, s.Close(), "Close")
 		var got []int
 		var big []string
-		n.waitRecords("every entry", func(recs []ngRecord) bool {
+		n.waitRecords(t, "every entry", func(recs []ngRecord) bool {
 			got, big = ngNumbers(t, run, recs)
 			return len(got) >= before+after
 		})
@@ -404,7 +407,7 @@ func TestSyslogNGOversize(t *testing.T) {
 			_, _ = s.Write(rawEntry(run, i))
 		}
 		require.NoError(t, s.Flush(), "Flush")
-		n.waitRecords("the entries before", func(recs []ngRecord) bool { return len(ofRun(run, recs)) >= before })
+		n.waitRecords(t, "the entries before", func(recs []ngRecord) bool { return len(ofRun(run, recs)) >= before })
 		waitConfirmed(t, conn)
 
 		_, _ = s.Write(bigEntry(run))
@@ -412,11 +415,22 @@ func TestSyslogNGOversize(t *testing.T) {
 			_, _ = s.Write(rawEntry(run, i))
 		}
 		closeErr := s.Close() // an error if the loss is found at Close
-		n.waitRecords("the last entry", func(recs []ngRecord) bool {
-			got, _ := ngNumbers(t, run, recs)
-			return len(got) > 0 && got[len(got)-1] == before+after-1 || closeErr != nil
+		// A marker on a connection of its own, sent once the run's
+		// connections are closed: when it arrives, syslog-ng has had all
+		// the run's entries that it was going to get.
+		marker, err := netsink.Open(netsink.Config{Address: n.addr("syslog_noparse"), Framing: netsink.Octet})
+		require.NoError(t, err, "Open the marker stream")
+		_, _ = marker.Write([]byte(`{"run":"` + run + `","msg":"marker"}`))
+		require.NoError(t, marker.Close(), "Close the marker stream")
+		n.waitRecords(t, "the marker", func(recs []ngRecord) bool {
+			for _, rec := range ofRun(run, recs) {
+				if strings.Contains(rec.message, `"msg":"marker"`) {
+					return true
+				}
+			}
+			return false
 		})
-		got, big := ngNumbers(t, run, n.records())
+		got, big := ngNumbers(t, run, n.records(t))
 		assert.Empty(t, big, "syslog-ng refused the big entry")
 
 		// Whatever did not arrive is counted as possibly lost.
@@ -431,8 +445,8 @@ func TestSyslogNGOversize(t *testing.T) {
 			}
 		}
 		st, cst := s.Stats(), conn.Stats()
-		t.Logf("%d of %d entries arrived; %d bytes missing, %d counted as possibly lost in %d entries",
-			len(got), before+after, missing, st.LostBytes, cst.LostEntries)
+		t.Logf("%d of %d entries arrived; %d bytes missing, %d counted as possibly lost in %d entries; close: %v; conn %s",
+			len(got), before+after, missing, st.LostBytes, cst.LostEntries, closeErr, cst)
 		assert.GreaterOrEqual(t, st.LostBytes, missing, "no silent loss: every missing byte is counted")
 		assert.Equal(t, st.LostBytes, cst.LostBytes, "the Conn counts the same")
 		assert.Positive(t, cst.LostEntries, "and the entries")
@@ -471,7 +485,7 @@ func ngRestart(t *testing.T, policy logsink.Policy) {
 	write(0, third)
 	require.NoError(t, s.Flush(), "Flush")
 	accepted := int(s.Stats().Entries) // Drop may have dropped some already
-	n.waitRecords("the first third", func(recs []ngRecord) bool { return len(ofRun(run, recs)) >= accepted })
+	n.waitRecords(t, "the first third", func(recs []ngRecord) bool { return len(ofRun(run, recs)) >= accepted })
 	waitConfirmed(t, conn)
 	dropsBefore := s.Stats().Dropped
 	n.kill()
@@ -521,7 +535,7 @@ func ngRestart(t *testing.T, policy logsink.Policy) {
 	require.Equal(t, uint64(total), st.Entries+st.Dropped, "every entry accepted or dropped")
 	assert.Zero(t, st.LostBytes, "nothing lost: syslog-ng had read everything when it was killed")
 	var got []int
-	n.waitRecords("every accepted entry", func(recs []ngRecord) bool {
+	n.waitRecords(t, "every accepted entry", func(recs []ngRecord) bool {
 		got, _ = ngNumbers(t, run, recs)
 		distinct := map[int]bool{}
 		for _, i := range got {

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -67,6 +68,16 @@ type Conn struct {
 	ends      []int // the entry ends WriteEntries was given, during the call
 	led       ledger
 	lastWrite time.Time // when the last entry was written whole
+
+	// Under Block on plain TCP, frames the collector's kernel has not
+	// acknowledged are kept (unacked, from wire offset unackedStart on the
+	// connection, whose bytes_acked started at ackBase), so that a lost
+	// connection's unacknowledged tail goes again (resend).
+	resendOn     bool
+	unacked      backlog
+	unackedStart uint64
+	ackBase      uint64
+	resend       backlog
 }
 
 var (
@@ -142,6 +153,7 @@ func NewConn(cfg Config) (*Conn, error) {
 	case RFC3164:
 		c.f.static = []byte(" " + cfg.Hostname + " " + cfg.AppName + "[" + cfg.ProcID + "]: ")
 	}
+	c.resendOn = cfg.Policy == logsink.Block && tlsConf == nil && strings.HasPrefix(cfg.Proto, "tcp")
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }
@@ -192,6 +204,11 @@ func (c *Conn) WriteEntries(p []byte, ends []int) (int, error) {
 
 // writeStream writes p's frames in chunks on a stream connection.
 func (c *Conn) writeStream(p []byte) (int, error) {
+	if c.resend.pending() {
+		if err := c.writeResend(); err != nil {
+			return 0, err
+		}
+	}
 	done := 0
 	if c.partial.active() {
 		if !bytes.HasPrefix(p, c.partial.entry) {
@@ -205,7 +222,7 @@ func (c *Conn) writeStream(p []byte) (int, error) {
 			return 0, c.writeFailed(err)
 		}
 		done = len(c.partial.entry)
-		c.entryWritten(done)
+		c.entryWritten(c.partial.frame, done)
 		c.partial.reset()
 	}
 	for done < len(p) {
@@ -235,7 +252,7 @@ func (c *Conn) writeStream(p []byte) (int, error) {
 				break
 			}
 			if s.w > start {
-				c.entryWritten(s.p - done)
+				c.entryWritten(c.wire[start:s.w], s.p-done)
 			}
 			start, done = s.w, s.p
 		}
@@ -272,7 +289,7 @@ func (c *Conn) writeDatagrams(p []byte) (int, error) {
 		_, err := c.writeWire(c.wire)
 		switch {
 		case err == nil:
-			c.entryWritten(e - done)
+			c.entryWritten(nil, e-done)
 		case errors.Is(err, syscall.EMSGSIZE):
 			// It would fail again on every try, and the connection is
 			// fine: drop it and count it as lost, not as a failure of the
@@ -332,6 +349,7 @@ func (c *Conn) lost(op string, err error) error {
 		c.st.resent.Add(1)
 		c.partial.reset()
 	}
+	c.takeUnacked()
 	entries, bytes := c.forfeit()
 	c.closeConn()
 	var wait time.Duration
@@ -350,17 +368,7 @@ func (c *Conn) connect() error {
 	if now := c.clock.Now(); now.Before(c.nextDial) {
 		return c.connError("wait", ErrNotConnected, c.nextDial.Sub(now))
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, c.dialTimeout)
-	defer cancel()
-	nc, err := c.dialFn(ctx, c.network, c.address)
-	if err == nil && c.tlsConf != nil {
-		tc := tls.Client(nc, c.tlsConf)
-		if err = tc.HandshakeContext(ctx); err != nil {
-			_ = nc.Close()
-		} else {
-			nc = tc
-		}
-	}
+	nc, err := c.dial(c.ctx, c.dialTimeout)
 	if c.closing.Load() {
 		if err == nil {
 			_ = nc.Close()
@@ -374,17 +382,42 @@ func (c *Conn) connect() error {
 		c.setNextDial(wait)
 		return c.connError("dial", err, wait)
 	}
-	c.nc, c.delivered, c.stuck, c.led = nc, false, false, ledger{}
-	c.live.Store(&liveConn{nc})
-	if c.st.connects.Add(1) > 1 {
-		c.st.reconnects.Add(1)
-	}
-	c.st.state.Store(int32(StateConnected))
+	c.attach(nc)
 	// A close racing this dial may have missed the new connection.
 	if c.closing.Load() {
 		_ = nc.SetDeadline(aLongTimeAgo)
 	}
 	return nil
+}
+
+// dial makes a connection, with the TLS handshake if configured, within
+// timeout.
+func (c *Conn) dial(parent context.Context, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel()
+	nc, err := c.dialFn(ctx, c.network, c.address)
+	if err == nil && c.tlsConf != nil {
+		tc := tls.Client(nc, c.tlsConf)
+		if err = tc.HandshakeContext(ctx); err != nil {
+			_ = nc.Close()
+		} else {
+			nc = tc
+		}
+	}
+	return nc, err
+}
+
+// attach makes nc the Conn's connection.
+func (c *Conn) attach(nc net.Conn) {
+	c.nc, c.delivered, c.stuck, c.led = nc, false, false, ledger{}
+	if c.resendOn {
+		c.ackBase = probePeer(nc).ackedBytes
+	}
+	c.live.Store(&liveConn{nc})
+	if c.st.connects.Add(1) > 1 {
+		c.st.reconnects.Add(1)
+	}
+	c.st.state.Store(int32(StateConnected))
 }
 
 // backoff returns the wait before the next dial after k consecutive
@@ -498,8 +531,13 @@ func (c *Conn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var err error
-	if c.nc != nil && !c.datagram {
-		err = c.finish()
+	if !c.datagram {
+		err = c.closeStream(time.Now().Add(c.closeWait))
+	}
+	if entries, bytes := c.lostResend(); entries > 0 {
+		e := c.connError("close", errors.New("entries to send again after a lost connection were not sent"), 0)
+		e.LostEntries, e.LostBytes = int(entries), int(bytes)
+		err = errors.Join(err, e)
 	}
 	c.closeConn()
 	c.st.state.Store(int32(StateClosed))
@@ -529,8 +567,19 @@ func (c *Conn) Bind(b logsink.Binding) {
 func (c *Conn) Follow() (reopened bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.nc == nil || c.datagram || c.closing.Load() {
+	if c.datagram || c.closing.Load() {
 		return false, nil
+	}
+	if c.nc == nil {
+		// Entries to send again after a lost connection go out without
+		// waiting for the stream's next entry, once a dial is due.
+		if !c.resend.pending() || c.clock.Now().Before(c.nextDial) {
+			return false, nil
+		}
+		if err := c.connect(); err != nil {
+			return false, err
+		}
+		return false, c.writeResend()
 	}
 	if err := c.checkPeer(); err != nil {
 		return false, c.lost("check", err)

@@ -1,6 +1,7 @@
 package netsink
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -25,9 +26,11 @@ const closeSettle = 250 * time.Millisecond
 // peerState is what the system tells of the collector's side of a
 // connection (probePeer).
 type peerState struct {
-	known bool // the system could tell
-	acked bool // the collector's kernel has acknowledged every byte, and is not refusing more
-	read  bool // the collector has read every byte
+	known      bool   // the system could tell
+	acked      bool   // the collector's kernel has acknowledged every byte, and is not refusing more
+	read       bool   // the collector has read every byte
+	knowsBytes bool   // ackedBytes is known (TCP)
+	ackedBytes uint64 // bytes acknowledged since the connection was made, plus a baseline
 }
 
 // ledger keeps, for the current stream connection, the entries written
@@ -84,8 +87,9 @@ func (l *ledger) acked(now time.Time) {
 	}
 }
 
-// entryWritten records an entry of n bytes written whole to the connection.
-func (c *Conn) entryWritten(n int) {
+// entryWritten records an entry of n bytes written whole to the
+// connection as frame.
+func (c *Conn) entryWritten(frame []byte, n int) {
 	c.lastWrite = time.Now()
 	c.st.entries.Add(1)
 	c.delivered = true
@@ -93,6 +97,7 @@ func (c *Conn) entryWritten(n int) {
 	if !c.datagram {
 		c.led.wrote(n)
 		c.st.unconfirmed.Add(uint64(n))
+		c.unackedFrame(frame, n)
 	}
 }
 
@@ -100,7 +105,11 @@ func (c *Conn) entryWritten(n int) {
 // has read, on TCP what its kernel acknowledged at least confirmAge ago. It
 // runs before each write and once per flush interval (Follow).
 func (c *Conn) settle() {
-	switch p := probePeer(rawNetConn(c.nc)); {
+	p := probePeer(rawNetConn(c.nc))
+	if c.resendOn && p.knowsBytes {
+		c.ackedUpTo(p.ackedBytes - c.ackBase)
+	}
+	switch {
 	case p.read:
 		c.led.confirm()
 	case p.acked:
@@ -128,20 +137,57 @@ func (c *Conn) forfeit() (entries, bytes uint64) {
 	return entries, bytes
 }
 
+// closeStream ends the stream connection for Close, confirming delivery
+// as far as TCP allows (finish), by deadline. Entries to send again (Block,
+// plain TCP) after a lost connection, or after finish found the collector
+// gone, go on a connection of Close's own first: there may be no entry of
+// the stream's left to make the Conn write again. Each entry is sent again
+// at most once, so this ends.
+func (c *Conn) closeStream(deadline time.Time) error {
+	var errs []error
+	for {
+		if c.nc != nil {
+			errs = append(errs, c.finish(deadline))
+			c.closeConn()
+		}
+		if !c.resend.pending() || !time.Now().Before(deadline) {
+			return errors.Join(errs...)
+		}
+		nc, err := c.dial(context.Background(), min(c.dialTimeout, time.Until(deadline)))
+		if err != nil {
+			return errors.Join(errs...) // Close counts the entries left as lost
+		}
+		c.attach(nc)
+		_ = c.nc.SetDeadline(deadline)
+		if err := c.pushResend(); err != nil {
+			errs = append(errs, c.unconfirmed("close", err))
+			c.closeConn()
+		}
+	}
+}
+
 // finish ends a stream connection on Close so that delivery is confirmed
 // as far as TCP allows: it checks that the collector has not closed the
-// connection already, half-closes it (end of stream, and TLS close_notify)
-// and waits, at most the close wait, for the collector to close its end,
-// which it does once it has read everything before the end of stream.
-// What this cannot confirm is counted as possibly lost and returned as a
-// *ConnError. A connection that cannot be half-closed (from Config.Dial,
-// without a CloseWrite method) is closed without confirmation.
-func (c *Conn) finish() error {
+// connection already, gives it closeSettle after the last write to refuse
+// what it got, half-closes the connection (end of stream, and TLS
+// close_notify) and waits, until deadline, for the collector to close its
+// end, which it does once it has read everything before the end of
+// stream. What this cannot confirm is counted as possibly lost and
+// returned as a *ConnError; if the collector closed or reset the
+// connection, the frames its kernel never acknowledged are first set aside
+// to send again (Block, plain TCP). A connection that cannot be
+// half-closed (from Config.Dial, without a CloseWrite method) is closed
+// without confirmation.
+func (c *Conn) finish(deadline time.Time) error {
 	if _, b := c.led.unconfirmed(); b == 0 {
 		return nil
 	}
-	if err := c.checkPeer(); err != nil {
+	gone := func(err error) error {
+		c.takeUnacked()
 		return c.unconfirmed("close", err)
+	}
+	if err := c.checkPeer(); err != nil {
+		return gone(err)
 	}
 	if c.settle(); c.st.unconfirmed.Load() == 0 {
 		return nil
@@ -150,7 +196,6 @@ func (c *Conn) finish() error {
 	if !ok {
 		return nil
 	}
-	deadline := time.Now().Add(c.closeWait)
 	_ = c.nc.SetDeadline(deadline)
 	if settle := c.lastWrite.Add(closeSettle); settle.Before(deadline) && time.Now().Before(settle) {
 		// Watch the connection until then: a close or reset from the
@@ -160,9 +205,9 @@ func (c *Conn) finish() error {
 		var ne net.Error
 		switch {
 		case err == nil || errors.Is(err, io.ErrUnexpectedEOF):
-			return c.unconfirmed("close", ErrPeerClosed)
+			return gone(ErrPeerClosed)
 		case !errors.As(err, &ne) || !ne.Timeout():
-			return c.unconfirmed("close", err)
+			return gone(err)
 		}
 		_ = c.nc.SetReadDeadline(deadline)
 	}
@@ -180,11 +225,13 @@ func (c *Conn) finish() error {
 		}
 	}
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		err = fmt.Errorf("the collector did not close its end within %s: %w", c.closeWait, ErrNotConfirmed)
-	}
-	if err != nil {
-		return c.unconfirmed("close", err)
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		// The collector is there but does not read: sending again would
+		// not help.
+		return c.unconfirmed("close", fmt.Errorf("the collector did not close its end in time (close timeout %s): %w", c.closeWait, ErrNotConfirmed))
+	case err != nil:
+		return gone(err)
 	}
 	c.led.confirm()
 	c.st.unconfirmed.Store(0)

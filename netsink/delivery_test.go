@@ -159,3 +159,103 @@ func TestDefaultMaxMessageSize(t *testing.T) {
 		})
 	}
 }
+
+func TestBlockResendsUnacknowledgedTail(t *testing.T) {
+	// The collector stops reading, so entries back up in its socket
+	// (acknowledged by its kernel, unread) and in ours (not acknowledged),
+	// then it dies: a reset. Under Block the entries its kernel never
+	// acknowledged go again on the next connection, first; those it had
+	// acknowledged and not read are counted as possibly lost. Under Drop
+	// all of them are counted and none is sent again.
+	for _, policy := range []logsink.Policy{logsink.Block, logsink.Drop} {
+		t.Run(policy.String(), func(t *testing.T) {
+			col := newCollector(t, "tcp", withSmallRecvBuffer())
+			col.hold()
+			conn, err := netsink.NewConn(netsink.Config{Address: col.addr(), Dial: smallSendDial,
+				WriteTimeout: 50 * time.Millisecond, Config: logsink.Config{Policy: policy}})
+			require.NoError(t, err, "NewConn")
+			s := logsink.New(conn, logsink.WithPolicy(policy), logsink.WithBufferSize(1<<20))
+			const total = 500 // about 50KB: more than both sockets hold
+			for i := range total {
+				_, err := s.Write(entry(i))
+				require.NoError(t, err, "Write %d", i)
+			}
+			require.Eventually(t, func() bool { return conn.Stats().WriteErrors > 0 }, waitLimit, time.Millisecond,
+				"the sockets fill up and a write times out")
+			written := int(conn.Stats().Entries) // whole to the first connection
+
+			col.wait("the connection", func(conns [][]byte, _ []bool) bool { return len(conns) == 1 })
+			col.resetConns()
+			col.release()
+			closed := make(chan error, 1)
+			go func() { closed <- s.Close() }()
+			select {
+			case err := <-closed:
+				require.NoError(t, err, "Close: the second connection delivers the rest")
+			case <-time.After(waitLimit):
+				t.Fatal("Close did not return")
+			}
+			col.waitEOF(2)
+			conns := col.received()
+			require.Len(t, conns, 2, "one reset, one reconnection")
+			assert.Empty(t, conns[0], "the first connection was never read")
+			second := numbers(t, messages(t, netsink.Lines, conns[1]))
+			require.NotEmpty(t, second, "the second connection carried entries")
+			assertSeq(t, second[0], total, second, "the second connection carries every entry from its first on, once, in order")
+			st := conn.Stats()
+			if policy == logsink.Block {
+				assert.Less(t, second[0], written, "it starts with entries the first connection had taken: the unacknowledged tail")
+				assert.GreaterOrEqual(t, int(st.Resent), written-second[0], "counted as resent")
+			} else {
+				assert.GreaterOrEqual(t, second[0], written, "nothing the first connection had taken is sent again")
+			}
+			var lost uint64
+			for i := range second[0] {
+				lost += uint64(len(entry(i)))
+			}
+			assert.Equal(t, uint64(second[0]), st.LostEntries, "every entry that did not arrive is counted, and no other")
+			assert.Equal(t, lost, st.LostBytes, "with its bytes")
+			assert.Equal(t, lost, s.Stats().LostBytes, "in the stream's LostBytes too")
+			t.Logf("%d entries written whole to the first connection; the second from %d; resent %d", written, second[0], st.Resent)
+		})
+	}
+}
+
+func TestCloseResendsUnacknowledgedTail(t *testing.T) {
+	// Every entry was handed to the kernel when the collector died, some
+	// of them still unacknowledged (its window was full): no entry of the
+	// stream's makes it write again, so Close sends the unacknowledged
+	// tail on a connection of its own.
+	col := newCollector(t, "tcp", withSmallRecvBuffer())
+	col.hold()
+	conn, err := netsink.NewConn(netsink.Config{Address: col.addr()})
+	require.NoError(t, err, "NewConn")
+	s := logsink.New(conn)
+	const total = 100 // about 10KB: more than the collector's window, less than our send buffer
+	for i := range total {
+		_, err := s.Write(entry(i))
+		require.NoError(t, err, "Write %d", i)
+	}
+	require.NoError(t, s.Flush(), "Flush: the kernel took every entry")
+	require.Equal(t, uint64(total), conn.Stats().Entries, "every entry written whole")
+
+	col.wait("the connection", func(conns [][]byte, _ []bool) bool { return len(conns) == 1 })
+	col.resetConns()
+	col.release()
+	cerr := s.Close() // sends the tail again and confirms it
+	col.waitEOF(2)
+	conns := col.received()
+	require.Len(t, conns, 2, "a second connection, made by Close")
+	assert.Empty(t, conns[0], "the first connection was never read")
+	second := numbers(t, messages(t, netsink.Lines, conns[1]))
+	require.NotEmpty(t, second, "the second connection carried the tail")
+	assertSeq(t, second[0], total, second, "the tail, in order")
+	st := conn.Stats()
+	assert.Equal(t, uint64(total-second[0]), st.Resent, "counted as resent")
+	assert.Equal(t, uint64(second[0]), st.LostEntries, "what its kernel had acknowledged is counted as possibly lost")
+	var ce *netsink.ConnError
+	require.ErrorAs(t, cerr, &ce, "Close reports it")
+	assert.Equal(t, second[0], ce.LostEntries, "with the count")
+	assert.Equal(t, "close", ce.Op, "found at Close")
+	t.Logf("the collector's kernel had acknowledged %d of %d entries", second[0], total)
+}

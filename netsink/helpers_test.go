@@ -184,6 +184,19 @@ func (c *collector) closeConns() {
 	}
 }
 
+// resetConns resets every connection (RST), as a collector that dies with
+// unread data does: what it had not read is discarded.
+func (c *collector) resetConns() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.peers {
+		if tc, ok := p.nc.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		_ = p.nc.Close()
+	}
+}
+
 // received returns what each connection has sent so far, in accept order.
 func (c *collector) received() [][]byte {
 	c.mu.Lock()

@@ -11,6 +11,7 @@ import (
 // ABI that only grows at the end.
 const (
 	tcpiUnacked      = 24  // __u32 segments sent and not acknowledged
+	tcpiBytesAcked   = 120 // __u64 bytes acknowledged, the SYN included (Linux 4.1)
 	tcpiNotsentBytes = 144 // __u32 bytes written and not yet sent (Linux 4.6)
 	tcpiSndWnd       = 228 // __u32 the peer's receive window (Linux 5.4)
 	tcpInfoLen       = tcpiSndWnd + 4
@@ -19,7 +20,9 @@ const (
 // probePeer tells how far the collector has taken what was written to nc.
 // For TCP: whether its kernel has acknowledged every byte, with a receive
 // window still open (a collector whose window is closed has stopped
-// reading). For a unix stream socket: whether it has read every byte (the
+// reading), and how many bytes it has acknowledged, counted from the
+// start of the connection (a baseline taken when it is made). For a unix
+// stream socket: whether it has read every byte (the
 // socket's output queue is empty). known is false when it cannot tell.
 func probePeer(nc net.Conn) (p peerState) {
 	rc, ok := rawConn(nc)
@@ -40,6 +43,9 @@ func probePeer(nc net.Conn) (p peerState) {
 		ne := binary.NativeEndian
 		p.known = true
 		p.acked = ne.Uint32(info[tcpiUnacked:]) == 0
+		if size >= tcpiBytesAcked+8 {
+			p.knowsBytes, p.ackedBytes = true, ne.Uint64(info[tcpiBytesAcked:])
+		}
 		if size >= tcpiNotsentBytes+4 {
 			p.acked = p.acked && ne.Uint32(info[tcpiNotsentBytes:]) == 0
 		}

@@ -507,14 +507,17 @@ func (c *Conn) closeConn() {
 //
 // On a tcp or unix connection with entries the collector has not yet been
 // shown to have read, Close first confirms delivery as far as TCP allows:
-// it half-closes the connection and waits, at most the stream's close
+// it gives the collector 250ms after the last write to refuse what it got,
+// then half-closes the connection and waits, all within the stream's close
 // timeout (logsink.Binding.CloseTimeout; 5s for a Conn used on its own),
 // for the collector to close its end, which it does once it has read
 // everything. If the collector had closed the connection already, resets
 // it, or does not answer in time, those entries are counted as possibly
 // lost (Stats().LostEntries and LostBytes, and the stream's
-// Stats().LostBytes) and Close returns a *ConnError that says so. It is
-// idempotent: later calls return nil.
+// Stats().LostBytes) and Close returns a *ConnError that says so. Under
+// Block on plain TCP, entries the collector's kernel never acknowledged go
+// again first, on a connection Close dials (see the package
+// documentation). It is idempotent: later calls return nil.
 func (c *Conn) Close() error {
 	first := false
 	c.closeOnce.Do(func() { first = true })

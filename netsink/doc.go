@@ -95,8 +95,7 @@
 //     collector that submits a last line without a newline (rsyslog does)
 //     records a truncated copy, followed by the whole entry. Stats().Resent
 //     counts these entries.
-//   - It was written whole to a connection: it is not sent again. The Conn
-//     takes it as confirmed once the collector's kernel has acknowledged it
+//   - It was written whole to a connection. The Conn takes it as confirmed once the collector's kernel has acknowledged it
 //     (TCP_INFO on Linux: nothing unacknowledged, the receive window open)
 //     and confirmAge (a second) has passed with the connection up, since a
 //     collector that is up reads what its kernel took within milliseconds;
@@ -107,25 +106,34 @@
 //     a write fails), the entries written to it and not confirmed are
 //     counted as possibly lost: Stats().LostEntries and LostBytes, the
 //     stream's Stats().LostBytes (through logsink.Binding.Lost), and the
-//     *ConnError reported through OnError. They are not sent again, under
-//     Block or Drop: what a collector loses when it drops a connection is
-//     mostly what its kernel had acknowledged, which a resend of the
-//     unacknowledged tail would not save, and resending the frame that made
-//     a collector drop the connection would make it drop the next one. The
-//     count is an upper bound in the common case (a collector killed while
+//     *ConnError reported through OnError. Under Block on plain TCP (the
+//     stream's policy as Config.Policy gives it), the entries of which the
+//     collector's kernel had acknowledged not one byte (TCP_INFO's
+//     tcpi_bytes_acked) are sent again instead, first, on the next
+//     connection, or by Close on a connection of its own: at-least-once, as
+//     an acknowledgement may just not have come back (Stats().Resent counts
+//     them). Each entry goes again at most once and a frame acknowledged in
+//     part never, so that a collector dropping the connection over a frame
+//     too large for it is not sent it again and again. Under Drop, and over
+//     TLS or unix sockets, nothing is sent again. The loss count is an
+//     upper bound in the common case (a collector killed while
 //     keeping up loses nothing, yet its last second is counted) and exact
 //     on unix sockets; it misses only a collector that took data and sat on
 //     it unread for over a second before dying. On systems other than
 //     Linux, and for connections from Config.Dial that are not *net.TCPConn
 //     or *net.UnixConn (or TLS over one), nothing is confirmed before Close.
 //   - The stream is closed: Close confirms delivery as far as TCP allows.
-//     It half-closes the connection and waits, at most the stream's close
-//     timeout, for the collector to close its end, which it does once it
-//     has read everything; if the collector had gone, resets the connection
-//     or does not answer in time, the unconfirmed entries are counted as
-//     possibly lost and Close returns a *ConnError (ErrNotConfirmed for a
-//     timeout). A connection from Config.Dial without a CloseWrite method
-//     is closed unconfirmed.
+//     It gives the collector 250ms after the last write to refuse what it
+//     got (a collector that drops the connection over a frame has read
+//     everything, which the end-of-stream exchange alone could not tell
+//     from a clean close), then half-closes the connection and waits, until
+//     the stream's close timeout, for the collector to close its end, which
+//     it does once it has read everything; if the collector had gone,
+//     resets the connection or does not answer in time, the unconfirmed
+//     entries are counted as possibly lost (under Block the unacknowledged
+//     tail goes again first) and Close returns a *ConnError
+//     (ErrNotConfirmed for a timeout). A connection from Config.Dial
+//     without a CloseWrite method is closed unconfirmed.
 //   - The stream is closed while the collector is still down: Close retries
 //     for the stream's close timeout (5s by default), then gives up and
 //     reports the bytes not written (Stats().LostBytes).

@@ -51,9 +51,9 @@ type Stats struct {
 	Disconnects uint64    `json:"disconnects"`        // connections lost: a failed write, or the peer closed
 	DialErrors  uint64    `json:"dial_errors"`        // failed dials and TLS handshakes
 	WriteErrors uint64    `json:"write_errors"`       // failed and timed-out writes, and peers found closed
-	Entries     uint64    `json:"entries"`            // entries written whole to a connection
+	Entries     uint64    `json:"entries"`            // entries written whole to a connection (an entry sent again counts again)
 	Bytes       uint64    `json:"bytes"`              // bytes written, framing included
-	Resent      uint64    `json:"resent"`             // entries cut short by a lost connection, to be sent again whole
+	Resent      uint64    `json:"resent"`             // entries to send again: cut short by a lost connection, or (Block, tcp) not acknowledged by the collector's kernel when it was lost
 	Truncated   uint64    `json:"truncated"`          // entries cut to MaxMessageSize
 	Oversize    uint64    `json:"oversize"`           // datagrams the kernel refused as too large, dropped (and counted as lost)
 	// LostEntries and LostBytes count the entries, and their bytes as the

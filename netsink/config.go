@@ -97,11 +97,13 @@ type Config struct {
 	MsgID string `json:"msg_id,omitempty" yaml:"msg_id,omitempty"`
 	// MaxMessageSize is the largest message in bytes, syslog header
 	// included, length prefix and newline not: longer entries are
-	// truncated to it, at a UTF-8 boundary. Set it to the collector's
-	// limit (rsyslog's default is 8KiB, its $MaxMessageSize). At least 480.
-	// Defaults to 65507 on udp and unixgram and to no limit on tcp and unix
-	// if unspecified.
-	MaxMessageSize logsink.Size `json:"max_message_size,omitempty" yaml:"max_message_size,omitempty"`
+	// truncated to it, at a UTF-8 boundary, and counted in
+	// Stats().Truncated. Set it to the collector's limit (rsyslog's is 8KiB,
+	// syslog-ng's 64KiB, Fluent Bit's tcp input's 32KiB), or to
+	// NoMessageLimit (text form 0) if the collector takes any size. At
+	// least 480. Defaults to 65507 on udp and unixgram and to
+	// DefaultMaxMessageSize (64KiB) on tcp and unix if unspecified.
+	MaxMessageSize MessageSize `json:"max_message_size,omitempty" yaml:"max_message_size,omitempty"`
 
 	// DialTimeout bounds each dial, TLS handshake included. Defaults to 5s
 	// if unspecified.
@@ -183,8 +185,11 @@ func (c Config) withDefaults() Config {
 	if c.MsgID == "" {
 		c.MsgID = "-"
 	}
-	if c.MaxMessageSize == 0 && isDatagram(c.Proto) {
+	switch {
+	case c.MaxMessageSize == 0 && isDatagram(c.Proto):
 		c.MaxMessageSize = DefaultMaxDatagramSize
+	case c.MaxMessageSize == 0:
+		c.MaxMessageSize = DefaultMaxMessageSize
 	}
 	if c.DialTimeout == 0 {
 		c.DialTimeout = DefaultDialTimeout
@@ -281,8 +286,10 @@ func (c Config) validate() (*tls.Config, error) {
 		}
 	}
 	switch {
-	case c.MaxMessageSize < 0:
-		add("max_message_size=%d: must not be negative", c.MaxMessageSize)
+	case c.MaxMessageSize == NoMessageLimit && strings.HasPrefix(proto, "udp"):
+		add("max_message_size=0: no limit, but a UDP datagram carries at most %d bytes", DefaultMaxDatagramSize)
+	case c.MaxMessageSize < 0 && c.MaxMessageSize != NoMessageLimit:
+		add("max_message_size=%d: must not be negative (NoMessageLimit, text form 0, lifts the limit)", c.MaxMessageSize)
 	case c.MaxMessageSize > 0 && c.MaxMessageSize < MinMessageSize:
 		add("max_message_size=%d: must be at least %d", c.MaxMessageSize, MinMessageSize)
 	case c.MaxMessageSize > DefaultMaxDatagramSize && strings.HasPrefix(proto, "udp"):

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -51,6 +52,8 @@ type Conn struct {
 	live      atomic.Pointer[liveConn]
 	closeOnce sync.Once
 	st        counters
+	lostFn    func(n int)   // logsink.Binding.Lost, once bound
+	closeWait time.Duration // how long Close waits for the collector to confirm
 
 	mu        sync.Mutex
 	f         framer
@@ -63,9 +66,25 @@ type Conn struct {
 	wire      []byte
 	spans     []span
 	ends      []int // the entry ends WriteEntries was given, during the call
+	led       ledger
+	lastWrite time.Time // when the last entry was written whole
+
+	// Under Block on plain TCP, frames the collector's kernel has not
+	// acknowledged are kept (unacked, from wire offset unackedStart on the
+	// connection, whose bytes_acked started at ackBase), so that a lost
+	// connection's unacknowledged tail goes again (resend).
+	resendOn     bool
+	unacked      backlog
+	unackedStart uint64
+	ackBase      uint64
+	resend       backlog
 }
 
-var _ logsink.EntryWriter = (*Conn)(nil)
+var (
+	_ logsink.EntryWriter = (*Conn)(nil)
+	_ logsink.Follower    = (*Conn)(nil)
+	_ logsink.Binder      = (*Conn)(nil)
+)
 
 type liveConn struct{ net.Conn }
 
@@ -113,6 +132,7 @@ func NewConn(cfg Config) (*Conn, error) {
 		writeTimeout: cfg.WriteTimeout,
 		backoffMin:   cfg.ReconnectMin,
 		backoffMax:   cfg.ReconnectMax,
+		closeWait:    logsink.DefaultCloseTimeout,
 	}
 	if c.dialFn == nil {
 		c.dialFn = (&net.Dialer{}).DialContext
@@ -121,7 +141,7 @@ func NewConn(cfg Config) (*Conn, error) {
 	c.f = framer{
 		framing:  cfg.Framing,
 		stream:   !c.datagram,
-		max:      int(cfg.MaxMessageSize),
+		max:      max(int(cfg.MaxMessageSize), 0), // NoMessageLimit is -1
 		facility: facilities[cfg.Facility],
 		severity: sev,
 		levelPat: []byte(`"` + cfg.LevelKey + `":"`),
@@ -133,6 +153,7 @@ func NewConn(cfg Config) (*Conn, error) {
 	case RFC3164:
 		c.f.static = []byte(" " + cfg.Hostname + " " + cfg.AppName + "[" + cfg.ProcID + "]: ")
 	}
+	c.resendOn = cfg.Policy == logsink.Block && tlsConf == nil && strings.HasPrefix(cfg.Proto, "tcp")
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }
@@ -166,8 +187,9 @@ func (c *Conn) WriteEntries(p []byte, ends []int) (int, error) {
 	}
 	if c.nc != nil && !c.datagram {
 		if err := c.checkPeer(); err != nil {
-			return 0, c.lost(err)
+			return 0, c.lost("write", err)
 		}
+		c.settle()
 	}
 	if c.nc == nil {
 		if err := c.connect(); err != nil {
@@ -182,12 +204,17 @@ func (c *Conn) WriteEntries(p []byte, ends []int) (int, error) {
 
 // writeStream writes p's frames in chunks on a stream connection.
 func (c *Conn) writeStream(p []byte) (int, error) {
+	if c.resend.pending() {
+		if err := c.writeResend(); err != nil {
+			return 0, err
+		}
+	}
 	done := 0
 	if c.partial.active() {
 		if !bytes.HasPrefix(p, c.partial.entry) {
 			// The stream gave up on that entry: the half frame cannot be
 			// finished, so the connection cannot carry another.
-			return 0, c.lost(errors.New("netsink: entry cut short by a write timeout was not written again"))
+			return 0, c.lost("write", errors.New("netsink: entry cut short by a write timeout was not written again"))
 		}
 		n, err := c.writeWire(c.partial.frame[c.partial.off:])
 		c.partial.off += n
@@ -195,7 +222,7 @@ func (c *Conn) writeStream(p []byte) (int, error) {
 			return 0, c.writeFailed(err)
 		}
 		done = len(c.partial.entry)
-		c.entryDelivered()
+		c.entryWritten(c.partial.frame, done)
 		c.partial.reset()
 	}
 	for done < len(p) {
@@ -225,7 +252,7 @@ func (c *Conn) writeStream(p []byte) (int, error) {
 				break
 			}
 			if s.w > start {
-				c.entryDelivered()
+				c.entryWritten(c.wire[start:s.w], s.p-done)
 			}
 			start, done = s.w, s.p
 		}
@@ -247,7 +274,6 @@ func (c *Conn) writeStream(p []byte) (int, error) {
 // writeDatagrams sends each of p's entries as one datagram.
 func (c *Conn) writeDatagrams(p []byte) (int, error) {
 	done := 0
-	var oversize error
 	for done < len(p) {
 		e := c.entryEnd(p, done)
 		msg := trimEntry(p[done:e])
@@ -263,25 +289,23 @@ func (c *Conn) writeDatagrams(p []byte) (int, error) {
 		_, err := c.writeWire(c.wire)
 		switch {
 		case err == nil:
-			c.entryDelivered()
+			c.entryWritten(nil, e-done)
 		case errors.Is(err, syscall.EMSGSIZE):
-			// It would fail again on every try: drop it, count it, and
-			// report it after the rest.
+			// It would fail again on every try, and the connection is
+			// fine: drop it and count it as lost, not as a failure of the
+			// connection that the stream would retry.
 			c.st.oversize.Add(1)
-			c.st.writeErrors.Add(1)
-			oversize = c.connError("write", err, 0)
+			c.st.lostEntries.Add(1)
+			c.st.lostBytes.Add(uint64(e - done))
+			if c.lostFn != nil {
+				c.lostFn(e - done)
+			}
 		default:
 			return done, c.writeFailed(err)
 		}
 		done = e
 	}
-	return done, oversize
-}
-
-func (c *Conn) entryDelivered() {
-	c.st.entries.Add(1)
-	c.delivered = true
-	c.failures = 0
+	return done, nil
 }
 
 // writeWire writes b with the write timeout.
@@ -310,20 +334,23 @@ func (c *Conn) writeFailed(err error) error {
 		c.st.writeErrors.Add(1)
 		return c.connError("write", err, 0)
 	}
-	return c.lost(err)
+	return c.lost("write", err)
 }
 
 // lost closes the connection after a failed write or when the peer closed
-// it. A half-written frame is given up: its entry is sent again whole on the
-// next connection. The next Write dials at once if the connection had
+// it. The entries written to it and not confirmed are counted as possibly
+// lost. A half-written frame is given up: its entry is sent again whole on
+// the next connection. The next Write dials at once if the connection had
 // delivered entries, after a backoff if not.
-func (c *Conn) lost(err error) error {
+func (c *Conn) lost(op string, err error) error {
 	c.st.writeErrors.Add(1)
 	c.st.disconnects.Add(1)
 	if c.partial.active() {
 		c.st.resent.Add(1)
 		c.partial.reset()
 	}
+	c.takeUnacked()
+	entries, bytes := c.forfeit()
 	c.closeConn()
 	var wait time.Duration
 	if !c.delivered {
@@ -331,7 +358,9 @@ func (c *Conn) lost(err error) error {
 		wait = c.backoff(c.failures)
 	}
 	c.setNextDial(wait)
-	return c.connError("write", err, wait)
+	e := c.connError(op, err, wait)
+	e.LostEntries, e.LostBytes = int(entries), int(bytes)
+	return e
 }
 
 // connect dials, unless the next dial is not due yet.
@@ -339,17 +368,7 @@ func (c *Conn) connect() error {
 	if now := c.clock.Now(); now.Before(c.nextDial) {
 		return c.connError("wait", ErrNotConnected, c.nextDial.Sub(now))
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, c.dialTimeout)
-	defer cancel()
-	nc, err := c.dialFn(ctx, c.network, c.address)
-	if err == nil && c.tlsConf != nil {
-		tc := tls.Client(nc, c.tlsConf)
-		if err = tc.HandshakeContext(ctx); err != nil {
-			_ = nc.Close()
-		} else {
-			nc = tc
-		}
-	}
+	nc, err := c.dial(c.ctx, c.dialTimeout)
 	if c.closing.Load() {
 		if err == nil {
 			_ = nc.Close()
@@ -363,17 +382,42 @@ func (c *Conn) connect() error {
 		c.setNextDial(wait)
 		return c.connError("dial", err, wait)
 	}
-	c.nc, c.delivered, c.stuck = nc, false, false
-	c.live.Store(&liveConn{nc})
-	if c.st.connects.Add(1) > 1 {
-		c.st.reconnects.Add(1)
-	}
-	c.st.state.Store(int32(StateConnected))
+	c.attach(nc)
 	// A close racing this dial may have missed the new connection.
 	if c.closing.Load() {
 		_ = nc.SetDeadline(aLongTimeAgo)
 	}
 	return nil
+}
+
+// dial makes a connection, with the TLS handshake if configured, within
+// timeout.
+func (c *Conn) dial(parent context.Context, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel()
+	nc, err := c.dialFn(ctx, c.network, c.address)
+	if err == nil && c.tlsConf != nil {
+		tc := tls.Client(nc, c.tlsConf)
+		if err = tc.HandshakeContext(ctx); err != nil {
+			_ = nc.Close()
+		} else {
+			nc = tc
+		}
+	}
+	return nc, err
+}
+
+// attach makes nc the Conn's connection.
+func (c *Conn) attach(nc net.Conn) {
+	c.nc, c.delivered, c.stuck, c.led = nc, false, false, ledger{}
+	if c.resendOn {
+		c.ackBase = probePeer(nc).ackedBytes
+	}
+	c.live.Store(&liveConn{nc})
+	if c.st.connects.Add(1) > 1 {
+		c.st.reconnects.Add(1)
+	}
+	c.st.state.Store(int32(StateConnected))
 }
 
 // backoff returns the wait before the next dial after k consecutive
@@ -459,9 +503,21 @@ func (c *Conn) closeConn() {
 
 // Close closes the connection; a half-written frame stays unfinished. It
 // interrupts a Write in progress, whose dial or write then fails with
-// ErrClosed. Later Writes return ErrClosed. Close returns nil: closing a
-// socket loses nothing that Write has not already reported. It is
-// idempotent.
+// ErrClosed. Later Writes return ErrClosed.
+//
+// On a tcp or unix connection with entries the collector has not yet been
+// shown to have read, Close first confirms delivery as far as TCP allows:
+// it gives the collector 250ms after the last write to refuse what it got,
+// then half-closes the connection and waits, all within the stream's close
+// timeout (logsink.Binding.CloseTimeout; 5s for a Conn used on its own),
+// for the collector to close its end, which it does once it has read
+// everything. If the collector had closed the connection already, resets
+// it, or does not answer in time, those entries are counted as possibly
+// lost (Stats().LostEntries and LostBytes, and the stream's
+// Stats().LostBytes) and Close returns a *ConnError that says so. Under
+// Block on plain TCP, entries the collector's kernel never acknowledged go
+// again first, on a connection Close dials (see the package
+// documentation). It is idempotent: later calls return nil.
 func (c *Conn) Close() error {
 	first := false
 	c.closeOnce.Do(func() { first = true })
@@ -477,10 +533,62 @@ func (c *Conn) Close() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var err error
+	if !c.datagram {
+		err = c.closeStream(time.Now().Add(c.closeWait))
+	}
+	if entries, bytes := c.lostResend(); entries > 0 {
+		e := c.connError("close", errors.New("entries to send again after a lost connection were not sent"), 0)
+		e.LostEntries, e.LostBytes = int(entries), int(bytes)
+		err = errors.Join(err, e)
+	}
 	c.closeConn()
 	c.st.state.Store(int32(StateClosed))
 	c.st.nextDial.Store(0)
-	return nil
+	return err
+}
+
+// Bind implements logsink.Binder: the stream in front of the Conn gives it
+// the count of lost bytes (what a lost connection may have cost is added to
+// the stream's Stats().LostBytes) and its close timeout, which bounds how
+// long Close waits for the collector to confirm delivery.
+func (c *Conn) Bind(b logsink.Binding) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lostFn = b.Lost
+	if b.CloseTimeout > 0 {
+		c.closeWait = b.CloseTimeout
+	}
+}
+
+// Follow implements logsink.Follower; the stream calls it once per flush
+// interval. On an idle connection it finds a collector that closed or reset
+// the connection (counting a disconnect and what may have been lost, and
+// returning the *ConnError the stream reports through OnError; the next
+// Write dials again), and it confirms the entries the collector has taken
+// since the last write. It never dials and always reports reopened false.
+func (c *Conn) Follow() (reopened bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.datagram || c.closing.Load() {
+		return false, nil
+	}
+	if c.nc == nil {
+		// Entries to send again after a lost connection go out without
+		// waiting for the stream's next entry, once a dial is due.
+		if !c.resend.pending() || c.clock.Now().Before(c.nextDial) {
+			return false, nil
+		}
+		if err := c.connect(); err != nil {
+			return false, err
+		}
+		return false, c.writeResend()
+	}
+	if err := c.checkPeer(); err != nil {
+		return false, c.lost("check", err)
+	}
+	c.settle()
+	return false, nil
 }
 
 // Stats returns the Conn's counters and state. It takes no lock: it can be

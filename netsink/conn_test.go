@@ -235,24 +235,34 @@ func TestConnDatagramTruncated(t *testing.T) {
 	assert.Equal(t, uint64(1), conn.Stats().Truncated, "truncation counted")
 }
 
-func TestConnOversizeDatagramDropped(t *testing.T) {
+func TestStreamOversizeDatagramDropped(t *testing.T) {
 	// A unixgram datagram longer than the socket's send buffer is refused
-	// with EMSGSIZE whatever the receiver does: it is dropped, counted and
-	// reported, and the entries after it still go.
+	// with EMSGSIZE whatever the receiver does: it is dropped and counted as
+	// lost, not as a failure of the connection (the stream would count an
+	// error and back off for nothing), and the entries after it still go.
 	col := newPacketCollector(t, "unixgram")
 	conn, err := netsink.NewConn(netsink.Config{Proto: "unixgram", Address: col.pc.LocalAddr().String(), MaxMessageSize: 64 << 20})
 	require.NoError(t, err, "NewConn")
+	errs := newErrorLog()
+	s := logsink.New(conn, logsink.OnError(errs.add))
 	huge := bytes.Repeat([]byte("x"), 16<<20)
-	p := append(append([]byte("before\n"), huge...), "\nafter\n"...)
-	n, err := conn.Write(p)
-	assert.Equal(t, len(p), n, "Write took every byte")
-	var ce *netsink.ConnError
-	require.ErrorAs(t, err, &ce, "the drop is reported")
-	assert.Contains(t, ce.Error(), "message too long", "the cause")
+	for _, p := range [][]byte{[]byte("before"), huge, []byte("after")} {
+		_, err := s.Write(p)
+		require.NoError(t, err, "Write")
+	}
+	require.NoError(t, s.Flush(), "Flush: nothing to retry")
 	got := col.waitFor(t, 2)
-	require.NoError(t, conn.Close(), "Close")
+	require.NoError(t, s.Close(), "Close")
 	assert.Equal(t, []string{"before", "after"}, got, "the other entries went")
-	assert.Equal(t, uint64(1), conn.Stats().Oversize, "the drop is counted")
+	assert.Empty(t, errs.all(), "not reported as a destination error")
+	st := s.Stats()
+	assert.Zero(t, st.Errors, "not counted as a stream error")
+	assert.Equal(t, uint64(len(huge)), st.LostBytes, "counted as lost by the stream")
+	cst := conn.Stats()
+	assert.Equal(t, uint64(1), cst.Oversize, "the drop is counted")
+	assert.Equal(t, uint64(1), cst.LostEntries, "as a lost entry")
+	assert.Equal(t, uint64(len(huge)), cst.LostBytes, "of its size")
+	assert.Zero(t, cst.WriteErrors, "not a write error")
 }
 
 func TestConnDialBackoff(t *testing.T) {
@@ -380,43 +390,64 @@ func writeUntilError(t *testing.T, s *logsink.Stream, errs *errorLog) int {
 
 // TestStreamResendsEntryInFlight resets the connection in the middle of a
 // run. The entry whose write failed goes again, whole, on the next
-// connection; what is lost is what the kernel had accepted and the
-// collector never read, which no sender can see.
+// connection. Under Block, so do the entries before it that the
+// collector's kernel had not acknowledged (at-least-once: their
+// acknowledgement may just not have come back). What is lost is what the
+// collector's kernel had acknowledged and the collector never read, and
+// that is counted, not silent.
 func TestStreamResendsEntryInFlight(t *testing.T) {
-	for _, framing := range []netsink.Framing{netsink.Lines, netsink.Octet} {
-		t.Run(string(framing), func(t *testing.T) {
-			col := newCollector(t, "tcp")
-			col.resetFirstAfter(100_000 + 37) // mid-entry
-			conn, err := netsink.NewConn(netsink.Config{Address: col.addr(), Framing: framing})
-			require.NoError(t, err, "NewConn")
-			errs := newErrorLog()
-			var once sync.Once
-			var sentBefore uint64 // entries written whole to the first connection
-			s := logsink.New(conn, logsink.WithBufferSize(64<<10), logsink.OnError(func(err error) {
-				once.Do(func() { sentBefore = conn.Stats().Entries })
-				errs.add(err)
-			}))
-			total := writeUntilError(t, s, errs)
-			require.NoError(t, s.Close(), "Close delivers everything")
-			col.waitEOF(2)
+	for _, policy := range []logsink.Policy{logsink.Block, logsink.Drop} {
+		for _, framing := range []netsink.Framing{netsink.Lines, netsink.Octet} {
+			t.Run(policy.String()+"/"+string(framing), func(t *testing.T) {
+				col := newCollector(t, "tcp")
+				col.resetFirstAfter(100_000 + 37) // mid-entry
+				conn, err := netsink.NewConn(netsink.Config{Address: col.addr(), Framing: framing, Config: logsink.Config{Policy: policy}})
+				require.NoError(t, err, "NewConn")
+				errs := newErrorLog()
+				var once sync.Once
+				var sentBefore uint64 // entries written whole to the first connection
+				s := logsink.New(conn, logsink.WithBufferSize(4<<20), logsink.WithPolicy(policy), logsink.OnError(func(err error) {
+					once.Do(func() { sentBefore = conn.Stats().Entries })
+					errs.add(err)
+				}))
+				total := writeUntilError(t, s, errs)
+				require.NoError(t, s.Close(), "Close delivers everything")
+				col.waitEOF(2)
+				require.Zero(t, s.Stats().Dropped, "the buffer took every entry")
 
-			conns := col.received()
-			require.Len(t, conns, 2, "one reset, one reconnection")
-			first := numbers(t, messages(t, framing, conns[0]))
-			second := numbers(t, messages(t, framing, conns[1]))
-			assertSeq(t, 0, len(first), first, "the first connection carried whole entries in order")
-			require.NotEmpty(t, second, "the second connection carried entries")
-			assert.Equal(t, int(sentBefore), second[0], "the second connection starts with the entry whose write failed")
-			assertSeq(t, second[0], total, second, "and carries every entry after it, in order")
-			assert.GreaterOrEqual(t, second[0], len(first), "no entry the collector read is sent twice")
+				conns := col.received()
+				require.Len(t, conns, 2, "one reset, one reconnection")
+				first := numbers(t, messages(t, framing, conns[0]))
+				second := numbers(t, messages(t, framing, conns[1]))
+				assertSeq(t, 0, len(first), first, "the first connection carried whole entries in order")
+				require.NotEmpty(t, second, "the second connection carried entries")
+				assertSeq(t, second[0], total, second, "the second carries every entry from its first on, in order")
+				st := conn.Stats()
+				if policy == logsink.Block {
+					assert.LessOrEqual(t, second[0], int(sentBefore), "it starts with the unacknowledged tail, or the entry whose write failed")
+					assert.LessOrEqual(t, len(first)-second[0], int(st.Resent), "entries the collector read twice were sent again, and counted")
+				} else {
+					assert.Equal(t, int(sentBefore), second[0], "it starts with the entry whose write failed")
+					assert.GreaterOrEqual(t, second[0], len(first), "no entry the collector read is sent twice")
+				}
 
-			st := conn.Stats()
-			assert.Equal(t, uint64(1), st.Reconnects, "reconnected once")
-			assert.NotEmpty(t, errs.all(), "OnError reported the failure")
-			var ce *netsink.ConnError
-			assert.ErrorAs(t, errs.all()[0], &ce, "as a ConnError")
-			assert.Zero(t, s.Stats().LostBytes, "the stream lost nothing")
-		})
+				assert.Equal(t, uint64(1), st.Reconnects, "reconnected once")
+				require.NotEmpty(t, errs.all(), "OnError reported the failure")
+				var ce *netsink.ConnError
+				require.ErrorAs(t, errs.all()[0], &ce, "as a ConnError")
+				// The entries between the last one the collector read and the
+				// first sent again were lost with the connection: counted.
+				var lost uint64
+				for n := len(first); n < second[0]; n++ {
+					lost += uint64(len(entry(n)))
+				}
+				assert.GreaterOrEqual(t, s.Stats().LostBytes, lost, "every lost entry counted in the stream's LostBytes")
+				assert.Equal(t, s.Stats().LostBytes, st.LostBytes, "the Conn counts the same bytes")
+				assert.Equal(t, st.LostEntries, uint64(ce.LostEntries), "the error says how many")
+				t.Logf("collector read %d, second connection from %d, failed write at %d; resent %d, possibly lost %d",
+					len(first), second[0], sentBefore, st.Resent, st.LostEntries)
+			})
+		}
 	}
 }
 
@@ -616,7 +647,8 @@ func TestStreamKeepsRetryingBrokenPipe(t *testing.T) {
 	require.NoError(t, s.Close(), "Close")
 	st := s.Stats()
 	assert.Zero(t, st.Dropped, "no entry dropped: the failure was not permanent")
-	assert.Zero(t, st.LostBytes, "no bytes lost by the stream")
+	assert.Positive(t, st.LostBytes, "what the reset connection carried is counted as possibly lost")
+	assert.Equal(t, conn.Stats().LostBytes, st.LostBytes, "by the Conn and the stream alike")
 	assert.Equal(t, uint64(1), conn.Stats().Reconnects, "reconnected")
 }
 

@@ -36,14 +36,19 @@
 // is framed as [Config.Framing] says:
 //
 //   - [Lines]: the entry and a newline. For the tcp inputs of Fluent Bit,
-//     Vector and Logstash (JSON lines), and rsyslog.
+//     Vector and Logstash (JSON lines), rsyslog, and syslog-ng's network()
+//     source with flags(no-parse) (without it, syslog-ng parses each line
+//     as a BSD syslog message and mangles a bare entry).
 //   - [Octet]: RFC 6587 octet counting, "LEN SP ENTRY", which survives
 //     newlines in messages and lets the receiver drop a frame cut short.
-//     rsyslog's imtcp accepts it on the same port as newline framing.
+//     rsyslog's imtcp accepts it on the same port as newline framing;
+//     syslog-ng's syslog() source needs flags(no-parse) for it.
 //   - [RFC5424]: "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID - ENTRY",
-//     octet counted on tcp and unix (RFC 5425 and RFC 6587).
+//     octet counted on tcp and unix (RFC 5425 and RFC 6587): rsyslog, and
+//     syslog-ng's syslog() source.
 //   - [RFC3164]: "<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PROCID]: ENTRY", newline
-//     terminated on tcp and unix, for old relays.
+//     terminated on tcp and unix: old relays, rsyslog, syslog-ng's network()
+//     source.
 //
 // On udp and unixgram each entry is one datagram, without a length prefix
 // or newline, whatever the framing.
@@ -51,7 +56,9 @@
 // The syslog TIMESTAMP is the time the message is framed, when the stream
 // flushes it, not the time it was logged: after an outage it can be late by
 // the outage. The entry keeps its own time field. RFC 3164 times are in the
-// clock's local time zone, with no year.
+// clock's local time zone, with neither zone nor year: the collector reads
+// them in its own zone (a sender on Tokyo time, a collector on UTC: every
+// entry 9 hours in the future), so run the sender in UTC or prefer rfc5424.
 //
 // # Severity
 //
@@ -70,8 +77,9 @@
 // # Delivery
 //
 // Write hands frames to the kernel, and a write that returns without error
-// means the kernel has them, not that the collector does. What can happen
-// to an entry:
+// means the kernel has them, not that the collector does: plain TCP syslog
+// has no acknowledgements from the collector (RELP has; these framings do
+// not). What can happen to an entry:
 //
 //   - It is in the stream's buffer while the collector is down: it waits,
 //     in order, and goes when a connection is up again. Under Block the
@@ -88,17 +96,45 @@
 //     collector that submits a last line without a newline (rsyslog does)
 //     records a truncated copy, followed by the whole entry. Stats().Resent
 //     counts these entries.
-//   - It was written whole to a connection that then failed: the kernel
-//     had accepted it, so it is not sent again, and if the collector never
-//     read it (it died with data in its socket buffer, or the network
-//     failed with data in flight) it is lost. This is the limit of plain
-//     TCP syslog: no sender can tell without acknowledgements from the
-//     collector (RELP has them; these framings do not). Before each write
-//     Conn checks whether the collector has closed the connection, so
-//     nothing is written into a connection known to be dead: a collector
-//     that goes away having read everything sent to it loses nothing, and
-//     one that goes away with unread data loses at most what its socket
-//     buffers held.
+//   - It was written whole to a connection. The Conn takes it as confirmed once the collector's kernel has acknowledged it
+//     (TCP_INFO on Linux: nothing unacknowledged, the receive window open)
+//     and confirmAge (a second) has passed with the connection up, since a
+//     collector that is up reads what its kernel took within milliseconds;
+//     on a unix socket, once the collector has read it (the socket's output
+//     queue is empty). If the connection ends otherwise than by Close's
+//     confirmation (the collector closes or resets it, found before each
+//     write and once per flush interval on an idle connection by Follow; or
+//     a write fails), the entries written to it and not confirmed are
+//     counted as possibly lost: Stats().LostEntries and LostBytes, the
+//     stream's Stats().LostBytes (through logsink.Binding.Lost), and the
+//     *ConnError reported through OnError. Under Block on plain TCP (the
+//     stream's policy as Config.Policy gives it), the entries of which the
+//     collector's kernel had acknowledged not one byte (TCP_INFO's
+//     tcpi_bytes_acked) are sent again instead, first, on the next
+//     connection, or by Close on a connection of its own: at-least-once, as
+//     an acknowledgement may just not have come back (Stats().Resent counts
+//     them). Each entry goes again at most once and a frame acknowledged in
+//     part never, so that a collector dropping the connection over a frame
+//     too large for it is not sent it again and again. Under Drop, and over
+//     TLS or unix sockets, nothing is sent again. The loss count is an
+//     upper bound in the common case (a collector killed while
+//     keeping up loses nothing, yet its last second is counted) and exact
+//     on unix sockets; it misses only a collector that took data and sat on
+//     it unread for over a second before dying. On systems other than
+//     Linux, and for connections from Config.Dial that are not *net.TCPConn
+//     or *net.UnixConn (or TLS over one), nothing is confirmed before Close.
+//   - The stream is closed: Close confirms delivery as far as TCP allows.
+//     It gives the collector 250ms after the last write to refuse what it
+//     got (a collector that drops the connection over a frame has read
+//     everything, which the end-of-stream exchange alone could not tell
+//     from a clean close), then half-closes the connection and waits, until
+//     the stream's close timeout, for the collector to close its end, which
+//     it does once it has read everything; if the collector had gone,
+//     resets the connection or does not answer in time, the unconfirmed
+//     entries are counted as possibly lost (under Block the unacknowledged
+//     tail goes again first) and Close returns a *ConnError
+//     (ErrNotConfirmed for a timeout). A connection from Config.Dial
+//     without a CloseWrite method is closed unconfirmed.
 //   - The stream is closed while the collector is still down: Close retries
 //     for the stream's close timeout (5s by default), then gives up and
 //     reports the bytes not written (Stats().LostBytes).
@@ -106,14 +142,23 @@
 // Over udp, datagrams can be lost or reordered without anyone knowing: a
 // datagram write succeeds whether a collector listens or not. An entry
 // longer than [Config.MaxMessageSize] (65507 bytes by default on udp and
-// unixgram) is truncated to it, at a UTF-8 boundary, header included, and
-// counted in Stats().Truncated; a datagram the kernel still refuses as too
-// large (EMSGSIZE, say a unixgram socket with a smaller buffer) is dropped,
-// counted in Stats().Oversize and reported, and the entries after it go
-// on. On tcp and unix MaxMessageSize defaults to no limit; set it to the
-// collector's own limit (rsyslog truncates at 8KiB by default), because a
-// collector that splits long newline-framed messages makes the rest a
-// message of its own.
+// unixgram, 64KiB on tcp and unix) is truncated to it, at a UTF-8 boundary,
+// header included, and counted in Stats().Truncated; a datagram the kernel
+// still refuses as too large (EMSGSIZE, say a unixgram socket with a
+// smaller buffer) is dropped and counted as lost (Stats().Oversize and
+// LostEntries, the stream's LostBytes), not reported as an error (the
+// stream would retry it in vain), and the entries after it go on.
+//
+// # Message size
+//
+// Every collector has a message size limit, and one that closes the
+// connection past it (syslog-ng, for an octet-counted frame over its
+// log-msg-size) loses what was queued behind the frame. So on tcp and unix
+// MaxMessageSize defaults to [DefaultMaxMessageSize], 64KiB, syslog-ng's
+// default and the largest common default: rsyslog (8k) cuts long messages
+// itself and keeps the connection. Set it to the collector's limit if that
+// is lower (Fluent Bit's tcp input: 32KiB), or to [NoMessageLimit] (text
+// form 0) for a collector that takes any size.
 //
 // # Connections
 //
@@ -171,8 +216,9 @@
 //
 // [Stats] gives the state (idle, connected, backoff, closed), the time of
 // the next dial, and counts of connects, reconnects, disconnects, dial and
-// write errors, entries and bytes written, and entries resent, truncated
-// and refused as oversize. Streams opened through the "net" URL scheme do
+// write errors, entries and bytes written, entries resent, truncated and
+// refused as oversize, entries and bytes possibly lost, and the bytes not
+// yet confirmed on the current connection. Streams opened through the "net" URL scheme do
 // not expose their Conn.
 //
 // # URLs

@@ -21,6 +21,12 @@ var (
 	// ErrPeerClosed is the cause of the error Write returns when it finds
 	// that the collector has closed the connection. Test with errors.Is.
 	ErrPeerClosed = errors.New("netsink: connection closed by the peer")
+
+	// ErrNotConfirmed is the cause of the error Close returns when the
+	// collector did not close its end of the connection within the close
+	// wait, so what was written to it is not known to have been read.
+	// Test with errors.Is.
+	ErrNotConfirmed = errors.New("netsink: delivery not confirmed")
 )
 
 // A ConnError reports a failure to dial or to write: the stream in front of
@@ -31,10 +37,12 @@ var (
 // its destination returns EPIPE, EBADF or a closed-file error, which is
 // right for a pipe whose reader left but wrong for a socket, whose collector
 // may come back. Read the cause with errors.As and the Err field; errors.Is
-// matches ErrNotConnected and ErrPeerClosed.
+// matches ErrNotConnected, ErrPeerClosed and ErrNotConfirmed.
 type ConnError struct {
-	// Op is "dial", "write" or "wait" (the connection is down and the next
-	// dial attempt is not due yet).
+	// Op is "dial", "write", "wait" (the connection is down and the next
+	// dial attempt is not due yet), "check" (the once-per-flush-interval
+	// check found the connection closed or reset while idle) or "close"
+	// (Close could not confirm delivery).
 	Op string
 	// Network and Address are the Conn's.
 	Network, Address string
@@ -44,6 +52,13 @@ type ConnError struct {
 	// Write dials at once, or when the connection is still up (a write that
 	// timed out continues on the same connection).
 	Retry time.Duration
+	// LostEntries and LostBytes are the entries, and their bytes as the
+	// stream gave them, that were written to a connection that then ended
+	// (closed or reset by the collector, a failed write, or a Close that
+	// could not confirm delivery) before the collector was shown to have
+	// them: possibly lost, and counted in Stats().LostEntries and
+	// LostBytes and in the stream's Stats().LostBytes.
+	LostEntries, LostBytes int
 }
 
 // Error describes the failure, the address and when the next dial is due.
@@ -53,16 +68,19 @@ func (e *ConnError) Error() string {
 		cause = oe.Err // its Op, network and address are ours
 	}
 	msg := fmt.Sprintf("netsink: %s %s %s: %v", e.Op, e.Network, e.Address, cause)
+	if e.LostEntries > 0 {
+		msg += fmt.Sprintf("; %d entries (%d bytes) written to it possibly lost", e.LostEntries, e.LostBytes)
+	}
 	if e.Retry > 0 {
 		msg += fmt.Sprintf(" (next dial in %s)", e.Retry.Round(time.Millisecond))
 	}
 	return msg
 }
 
-// Is reports whether target is ErrNotConnected or ErrPeerClosed and the
-// cause is that error.
+// Is reports whether target is ErrNotConnected, ErrPeerClosed or
+// ErrNotConfirmed and the cause is that error.
 func (e *ConnError) Is(target error) bool {
-	return (target == ErrNotConnected || target == ErrPeerClosed) && errors.Is(e.Err, target)
+	return (target == ErrNotConnected || target == ErrPeerClosed || target == ErrNotConfirmed) && errors.Is(e.Err, target)
 }
 
 // RetryAfter returns Retry: a stream in front of the Conn waits at least

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/streamsink/streamsink/netsink"
 )
 
 // waitLimit bounds every wait for an event from the network or another
@@ -178,6 +180,19 @@ func (c *collector) closeConns() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, p := range c.peers {
+		_ = p.nc.Close()
+	}
+}
+
+// resetConns resets every connection (RST), as a collector that dies with
+// unread data does: what it had not read is discarded.
+func (c *collector) resetConns() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.peers {
+		if tc, ok := p.nc.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
 		_ = p.nc.Close()
 	}
 }
@@ -375,4 +390,23 @@ func assertSeq(t *testing.T, from, to int, got []int, msgAndArgs ...any) bool {
 		return assert.Fail(t, fmt.Sprintf("%d entries, want %d: %d to %d", len(got), to-from, from, to-1), msgAndArgs...)
 	}
 	return true
+}
+
+// confirmTick is the flush interval of tests that wait for a Conn to
+// confirm delivery: the stream checks the connection once per tick.
+const confirmTick = 10 * time.Millisecond
+
+// waitConfirmed waits until the collector has been shown to have every
+// entry written to conn (Stats().Unconfirmed is zero): the collector has
+// read them and its kernel has said so, in an acknowledgement or the
+// answer to a keep-alive probe, seen at the stream's next tick.
+func waitConfirmed(t *testing.T, conn interface{ Stats() netsink.Stats }) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for conn.Stats().Unconfirmed > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery not confirmed within %s: %+v", waitLimit, conn.Stats())
+		}
+		time.Sleep(time.Millisecond) // polling a counter the flusher updates
+	}
 }

@@ -1,16 +1,13 @@
 package netsink_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,28 +42,15 @@ type rsyslogd struct {
 	out     string // the received messages
 	tcpPort int
 	udpPort int
-	cmd     *exec.Cmd
-	exited  chan struct{}
+	proc    *daemon
 }
 
 // rsyslogdPath finds rsyslogd (NETSINK_RSYSLOGD names it, else PATH and
 // /usr/sbin), or skips the test (fails it under CI=true).
 func rsyslogdPath(t *testing.T) string {
 	t.Helper()
-	candidates := []string{"rsyslogd", "/usr/sbin/rsyslogd"}
-	if p := os.Getenv("NETSINK_RSYSLOGD"); p != "" {
-		candidates = []string{p}
-	}
-	for _, c := range candidates {
-		if p, err := exec.LookPath(c); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("rsyslogd not found: CI must install rsyslog (.ci/run does)")
-	}
-	t.Skip("rsyslogd not found; install rsyslog to run the collector tests (CI=true makes this a failure)")
-	return ""
+	return findCollector(t, "NETSINK_RSYSLOGD", []string{"rsyslogd", "/usr/sbin/rsyslogd"},
+		"install rsyslog to run the collector tests; .ci/run does")
 }
 
 // startRsyslogd starts rsyslogd listening on loopback: tcp on a port the
@@ -114,24 +98,14 @@ func (r *rsyslogd) start() {
 	r.conf = filepath.Join(r.dir, "rsyslog.conf")
 	require.NoError(t, os.WriteFile(r.conf, []byte(b.String()), 0o644), "write rsyslog.conf")
 
-	stderr, err := os.Create(filepath.Join(r.dir, "stderr.log"))
-	require.NoError(t, err, "stderr file")
-	defer stderr.Close()
-	r.cmd = exec.Command(r.bin, "-n", "-f", r.conf, "-i", filepath.Join(r.dir, "rsyslogd.pid"))
-	r.cmd.Stdout, r.cmd.Stderr = stderr, stderr
-	require.NoError(t, r.cmd.Start(), "start rsyslogd")
-	r.exited = make(chan struct{})
-	go func(cmd *exec.Cmd, exited chan struct{}) {
-		_ = cmd.Wait()
-		close(exited)
-	}(r.cmd, r.exited)
+	r.proc = startDaemon(t, filepath.Join(r.dir, "stderr.log"), r.bin, "-n", "-f", r.conf, "-i", filepath.Join(r.dir, "rsyslogd.pid"))
 
 	// Wait until it listens: its port file on the first start, a connection
 	// on a restart. There is no event to wait on, so poll, with a bound.
 	deadline := time.Now().Add(waitLimit)
 	for {
 		select {
-		case <-r.exited:
+		case <-r.proc.exited:
 			t.Fatalf("rsyslogd exited at start:\n%s", r.logs())
 		default:
 		}
@@ -160,12 +134,8 @@ func (r *rsyslogd) udpAddr() string { return net.JoinHostPort("127.0.0.1", strco
 
 // kill kills rsyslogd with SIGKILL and waits for it to exit.
 func (r *rsyslogd) kill() {
-	if r.cmd == nil {
-		return
-	}
-	_ = r.cmd.Process.Signal(syscall.SIGKILL)
-	<-r.exited
-	r.cmd = nil
+	r.proc.kill()
+	r.proc = nil
 }
 
 // restart starts rsyslogd again on the same ports, writing to the same file.
@@ -214,21 +184,15 @@ func (r *rsyslogd) records() []record {
 }
 
 // waitRecords polls the output file until cond holds, or fails the test
-// after waitLimit. rsyslogd is another process: there is no event to wait
-// on.
+// after waitLimit.
 func (r *rsyslogd) waitRecords(desc string, cond func([]record) bool) []record {
 	r.t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for {
-		recs := r.records()
-		if cond(recs) {
-			return recs
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("rsyslogd: gave up waiting for %s (%d messages)\n%s", desc, len(recs), r.logs())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var recs []record
+	poll(r.t, "rsyslogd: "+desc, func() bool {
+		recs = r.records()
+		return cond(recs)
+	}, r.logs)
+	return recs
 }
 
 // waitUDP sends probes until one arrives, so that imudp is known to listen.
@@ -417,164 +381,24 @@ func TestRsyslogUDP(t *testing.T) {
 	}
 }
 
-// rawEntry is entry n of a restart run, a JSON line written straight to
-// the stream.
-func rawEntry(run string, n int) []byte {
-	return fmt.Appendf(nil, `{"level":"info","msg":"entry","run":"%s","n":%d,"pad":"%s"}`+"\n", run, n, strings.Repeat("r", 60))
+// TestRsyslogRestartBlock and TestRsyslogRestartDrop kill rsyslogd
+// (SIGKILL) in the middle of a run and start it again (testRestart).
+func TestRsyslogRestartBlock(t *testing.T) {
+	testRestart(t, startRsyslogd(t, false), netsink.Lines, logsink.Block)
 }
 
-// restartNumbers returns the entry numbers of a restart run's messages,
-// failing the test on any message that is not a whole entry.
-func restartNumbers(t *testing.T, run string, recs []record) []int {
+func TestRsyslogRestartDrop(t *testing.T) {
+	testRestart(t, startRsyslogd(t, false), netsink.Octet, logsink.Drop)
+}
+
+// The restart tests' view of rsyslogd.
+func (r *rsyslogd) addrFor(netsink.Framing) string { return r.tcpAddr() }
+
+func (r *rsyslogd) messages(t *testing.T) []string {
 	t.Helper()
-	var out []int
-	tag := `"run":"` + run + `"`
-	for _, rec := range recs {
-		if !strings.Contains(rec.raw, tag) {
-			continue
-		}
-		n := rsyslogRun{name: run}.numberOf(rec.raw)
-		require.Equal(t, string(bytes.TrimSuffix(rawEntry(run, n), []byte("\n"))), rec.raw, "a whole entry")
-		out = append(out, n)
+	var out []string
+	for _, rec := range r.records() {
+		out = append(out, rec.raw)
 	}
 	return out
-}
-
-// TestRsyslogRestartBlock kills rsyslogd (SIGKILL) in the middle of a run,
-// once it has written everything sent so far, keeps logging while it is
-// down, and starts it again. Under Block the producer waits, and nothing
-// is lost: a plain TCP sender cannot save what the kernel accepted and a
-// dying collector never read, which is why the kill waits for rsyslog to
-// catch up (see the package documentation).
-func TestRsyslogRestartBlock(t *testing.T) {
-	r := startRsyslogd(t, false)
-	const run, total, third, buffer = "restart-block", rsyslogEntries, rsyslogEntries / 3, 32 << 10
-	conn, err := netsink.NewConn(netsink.Config{Address: r.tcpAddr(), ReconnectMin: 5 * time.Millisecond, ReconnectMax: 50 * time.Millisecond})
-	require.NoError(t, err, "NewConn")
-	errs := newErrorLog()
-	s := logsink.New(conn, logsink.WithBufferSize(buffer), logsink.OnError(errs.add))
-
-	for n := range third {
-		_, err := s.Write(rawEntry(run, n))
-		require.NoError(t, err, "Write %d", n)
-	}
-	require.NoError(t, s.Flush(), "Flush")
-	r.waitRecords("the first third", func(recs []record) bool { return len(recs) >= third })
-	r.kill()
-
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for n := third; n < 2*third; n++ {
-			_, _ = s.Write(rawEntry(run, n))
-		}
-	}()
-	// With rsyslogd down nothing leaves the buffer: the stream reports the
-	// lost connection and failed dials, the buffer fills, the producer waits.
-	var ce *netsink.ConnError
-	for {
-		require.ErrorAs(t, errs.next(t), &ce, "OnError reports a ConnError")
-		if ce.Op == "dial" {
-			break
-		}
-	}
-	require.Eventually(t, func() bool { return s.Buffered()+len(rawEntry(run, total)) > buffer },
-		waitLimit, time.Millisecond, "the buffer fills")
-	select {
-	case <-done:
-		t.Fatal("the producer finished while rsyslogd was down")
-	default:
-	}
-
-	r.restart()
-	select {
-	case <-done:
-	case <-time.After(waitLimit):
-		t.Fatal("the producer did not finish after rsyslogd came back")
-	}
-	for n := 2 * third; n < total; n++ {
-		_, err := s.Write(rawEntry(run, n))
-		require.NoError(t, err, "Write %d", n)
-	}
-	require.NoError(t, s.Close(), "Close")
-
-	var got []int
-	r.waitRecords("every entry", func(recs []record) bool {
-		got = restartNumbers(t, run, recs)
-		return len(got) > 0 && got[len(got)-1] == total-1
-	})
-	// At-least-once: an entry in flight when the connection was lost may
-	// arrive twice; the first arrivals must be every entry, in order.
-	var firsts []int
-	seen := map[int]bool{}
-	for _, n := range got {
-		if !seen[n] {
-			seen[n] = true
-			firsts = append(firsts, n)
-		}
-	}
-	assertSeq(t, 0, total, firsts, "nothing lost, in order")
-	assert.LessOrEqual(t, len(got)-len(firsts), int(conn.Stats().Resent), "duplicates only of entries in flight")
-	assert.Zero(t, s.Stats().Dropped, "Block dropped nothing")
-	assert.Equal(t, uint64(1), conn.Stats().Reconnects, "reconnected once")
-}
-
-// TestRsyslogRestartDrop is TestRsyslogRestartBlock under Drop: the
-// producer never waits, and what was dropped plus what arrived is what was
-// written.
-func TestRsyslogRestartDrop(t *testing.T) {
-	r := startRsyslogd(t, false)
-	const run, total, third, buffer = "restart-drop", rsyslogEntries, rsyslogEntries / 3, 32 << 10
-	conn, err := netsink.NewConn(netsink.Config{Address: r.tcpAddr(), Framing: netsink.Octet,
-		ReconnectMin: 5 * time.Millisecond, ReconnectMax: 50 * time.Millisecond})
-	require.NoError(t, err, "NewConn")
-	s := logsink.New(conn, logsink.WithBufferSize(buffer), logsink.WithPolicy(logsink.Drop))
-
-	write := func(from, to int) {
-		for n := from; n < to; n++ {
-			_, err := s.Write(rawEntry(run, n))
-			require.NoError(t, err, "Write %d", n)
-		}
-	}
-	write(0, third)
-	require.NoError(t, s.Flush(), "Flush")
-	accepted := int(s.Stats().Entries) // Drop may have dropped some already
-	r.waitRecords("the first third", func(recs []record) bool { return len(recs) >= accepted })
-	dropsBefore := s.Stats().Dropped
-	r.kill()
-
-	write(third, 2*third) // never waits
-	assert.Greater(t, s.Stats().Dropped, dropsBefore, "entries dropped while rsyslogd was down")
-	r.restart()
-	write(2*third, total)
-	require.NoError(t, s.Close(), "Close")
-
-	st := s.Stats()
-	require.Equal(t, uint64(total), st.Entries+st.Dropped, "every entry accepted or dropped")
-	require.Zero(t, st.LostBytes, "every accepted entry was written")
-	var got []int
-	r.waitRecords("every accepted entry", func(recs []record) bool {
-		got = restartNumbers(t, run, recs)
-		distinct := map[int]bool{}
-		for _, n := range got {
-			distinct[n] = true
-		}
-		return len(distinct) == int(st.Entries)
-	})
-	var firsts []int
-	seen := map[int]bool{}
-	for _, n := range got {
-		if !seen[n] {
-			seen[n] = true
-			firsts = append(firsts, n)
-		}
-	}
-	assert.Equal(t, total, len(firsts)+int(st.Dropped), "delivered + dropped = written")
-	for i := 1; i < len(firsts); i++ {
-		if !assert.Less(t, firsts[i-1], firsts[i], "in order") {
-			break
-		}
-	}
-	assert.LessOrEqual(t, len(got)-len(firsts), int(conn.Stats().Resent), "duplicates only of entries in flight")
-	assert.Equal(t, uint64(1), conn.Stats().Reconnects, "reconnected once")
 }

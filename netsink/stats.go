@@ -51,11 +51,22 @@ type Stats struct {
 	Disconnects uint64    `json:"disconnects"`        // connections lost: a failed write, or the peer closed
 	DialErrors  uint64    `json:"dial_errors"`        // failed dials and TLS handshakes
 	WriteErrors uint64    `json:"write_errors"`       // failed and timed-out writes, and peers found closed
-	Entries     uint64    `json:"entries"`            // entries written whole to a connection
+	Entries     uint64    `json:"entries"`            // entries written whole to a connection (an entry sent again counts again)
 	Bytes       uint64    `json:"bytes"`              // bytes written, framing included
-	Resent      uint64    `json:"resent"`             // entries cut short by a lost connection, to be sent again whole
+	Resent      uint64    `json:"resent"`             // entries to send again: cut short by a lost connection, or (Block, tcp) not acknowledged by the collector's kernel when it was lost
 	Truncated   uint64    `json:"truncated"`          // entries cut to MaxMessageSize
-	Oversize    uint64    `json:"oversize"`           // datagrams the kernel refused as too large, dropped
+	Oversize    uint64    `json:"oversize"`           // datagrams the kernel refused as too large, dropped (and counted as lost)
+	// LostEntries and LostBytes count the entries, and their bytes as the
+	// stream gave them, possibly lost: written to a connection that then
+	// ended before the collector was shown to have them (see the package
+	// documentation), and oversize datagrams. The stream's
+	// Stats().LostBytes includes LostBytes.
+	LostEntries uint64 `json:"lost_entries"`
+	LostBytes   uint64 `json:"lost_bytes"`
+	// Unconfirmed is the bytes of entries written to the current
+	// connection that the collector has not yet been shown to have: what
+	// LostBytes would grow by if the connection ended now.
+	Unconfirmed uint64 `json:"unconfirmed"`
 }
 
 // String returns the stats as a JSON object.
@@ -72,6 +83,7 @@ type counters struct {
 	nextDial                                                   atomic.Int64 // unix nanoseconds; 0 for none
 	connects, reconnects, disconnects, dialErrors, writeErrors atomic.Uint64
 	entries, bytes, resent, truncated, oversize                atomic.Uint64
+	lostEntries, lostBytes, unconfirmed                        atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -87,6 +99,9 @@ func (c *counters) snapshot() Stats {
 		Resent:      c.resent.Load(),
 		Truncated:   c.truncated.Load(),
 		Oversize:    c.oversize.Load(),
+		LostEntries: c.lostEntries.Load(),
+		LostBytes:   c.lostBytes.Load(),
+		Unconfirmed: c.unconfirmed.Load(),
 	}
 	if s.State == StateBackoff {
 		if n := c.nextDial.Load(); n != 0 {

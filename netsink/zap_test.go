@@ -3,6 +3,7 @@ package netsink_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -107,4 +108,40 @@ zap:
 	require.NoError(t, closeLogs(), "close")
 	col.waitEOF(1)
 	assert.Equal(t, []string{`{"level":"info","msg":"shipped","n":1}`}, octetFrames(t, col.all()), "received")
+}
+
+func TestZapWarningDuringOutageWaitsAtMostKeepTimeout(t *testing.T) {
+	// Under Drop, NewCore writes warnings with WriteKeep, which waits for
+	// room; with the collector down nothing frees any, so the wait must
+	// end at the keep timeout (1s by default): the warning is then dropped
+	// and counted like any other entry.
+	conn, err := netsink.NewConn(netsink.Config{Address: refusedAddr(t)})
+	require.NoError(t, err, "NewConn")
+	const buffer = 4 << 10
+	s := logsink.New(conn, logsink.WithPolicy(logsink.Drop), logsink.WithBufferSize(buffer),
+		logsink.WithCloseTimeout(50*time.Millisecond))
+	logger := zap.New(logsink.NewCore(zapcore.NewJSONEncoder(testEncoderConfig), s, zapcore.InfoLevel))
+	for i := 0; s.Stats().Dropped == 0; i++ {
+		require.Less(t, i, 1000, "the buffer fills")
+		logger.Info("filling", zap.Int("n", i), zap.String("pad", strings.Repeat("x", 100)))
+	}
+	dropped := s.Stats().Dropped
+
+	took := make(chan time.Duration, 1)
+	go func() {
+		start := time.Now()
+		logger.Warn("collector unreachable", zap.String("pad", strings.Repeat("w", 300))) // larger than any gap left
+		took <- time.Since(start)
+	}()
+	// A generous margin for a loaded CI machine; without the bound the
+	// warning waits until the collector comes back, here never.
+	const margin = 4 * time.Second
+	select {
+	case d := <-took:
+		assert.Less(t, d, logsink.DefaultKeepTimeout+margin, "the warning waited at most the keep timeout")
+	case <-time.After(logsink.DefaultKeepTimeout + margin):
+		t.Fatalf("the warning still waits after the keep timeout (%s) and a margin of %s", logsink.DefaultKeepTimeout, margin)
+	}
+	assert.Equal(t, dropped+1, s.Stats().Dropped, "the warning was dropped and counted")
+	assert.ErrorContains(t, s.Close(), "not written", "Close reports what the outage kept back")
 }

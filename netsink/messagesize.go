@@ -1,0 +1,59 @@
+package netsink
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/streamsink/streamsink/internal/confkit"
+)
+
+// MessageSize is a message size limit in bytes, the type of
+// Config.MaxMessageSize. Go callers set plain numbers (8 << 10), or
+// NoMessageLimit; the zero value means the default. Its text form is a size
+// such as 8KiB or 65536, or 0 (or "none") for no limit.
+type MessageSize int
+
+// NoMessageLimit, as Config.MaxMessageSize, sends every entry whole however
+// long it is. Its text form is 0.
+const NoMessageLimit MessageSize = -1
+
+// DefaultMaxMessageSize is the size limit on tcp and unix when
+// MaxMessageSize is zero: syslog-ng's default log-msg-size, the largest
+// message the common collectors take without closing the connection (see
+// the package documentation).
+const DefaultMaxMessageSize MessageSize = 64 << 10
+
+// UnmarshalText implements encoding.TextUnmarshaler: a size (8KiB, 65536),
+// or 0 or "none" for NoMessageLimit.
+func (m *MessageSize) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	if strings.EqualFold(s, "none") {
+		*m = NoMessageLimit
+		return nil
+	}
+	n, err := confkit.ParseSize(s)
+	switch {
+	case err != nil:
+		return err
+	case n > math.MaxInt32:
+		return fmt.Errorf("invalid size %q: too large", s)
+	case n == 0:
+		*m = NoMessageLimit
+	default:
+		*m = MessageSize(n)
+	}
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler: 0 for NoMessageLimit, else
+// the size in the largest binary unit that divides it (8KiB).
+func (m MessageSize) MarshalText() ([]byte, error) {
+	switch {
+	case m == NoMessageLimit:
+		return []byte("0"), nil
+	case m < 0:
+		return nil, fmt.Errorf("invalid message size %d", int(m))
+	}
+	return []byte(confkit.FormatSize(int64(m))), nil
+}

@@ -8,7 +8,6 @@ package logsink_test
 import (
 	"io"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,47 +17,50 @@ import (
 )
 
 // The handler adds no allocation to what slog's own handler makes for the
-// same record, with and without WithAttrs and WithGroup.
+// same records: on a plain logger, on one made once with With and
+// WithGroup, and on a logger made with With for every request.
 func TestSlogHandlerAllocs(t *testing.T) {
-	with := func(h slog.Handler) slog.Handler {
-		return h.WithAttrs([]slog.Attr{slog.String("service", "api"), slog.Int("pid", 42)}).
-			WithGroup("req").WithAttrs([]slog.Attr{slog.String("id", "01HZX3K5V7Q8R9S0T1U2V3W4X5")})
+	record := func(l *slog.Logger) {
+		l.Info("request served", "method", "GET", "path", "/api/v1/orders/12345/items",
+			"status", 200, "latency", 1234567*time.Nanosecond, "bytes", 5120)
+		l.Warn("slow", "took", time.Second) // WriteKeep
 	}
 	tests := []struct {
 		name string
-		text bool
-		with func(slog.Handler) slog.Handler
+		with func(*slog.Logger) *slog.Logger // once, before measuring
+		log  func(*slog.Logger)              // measured
 	}{
-		{name: "json"},
-		{name: "json/with"},
-		{name: "text", text: true},
-		{name: "text/with", text: true},
+		{name: "plain", log: record},
+		{name: "With and WithGroup once", with: func(l *slog.Logger) *slog.Logger {
+			return l.With("service", "api", "pid", 42).WithGroup("req").With("id", "01HZX3K5V7Q8R9S0T1U2V3W4X5")
+		}, log: record},
+		{name: "With per request", with: func(l *slog.Logger) *slog.Logger {
+			return l.With("service", "api")
+		}, log: func(l *slog.Logger) {
+			record(l.WithGroup("req").With("id", "01HZX3K5V7Q8R9S0T1U2V3W4X5"))
+		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			apply := func(h slog.Handler) slog.Handler {
-				if strings.HasSuffix(tt.name, "/with") {
-					return with(h)
+	for _, f := range slogFormats {
+		for _, tt := range tests {
+			t.Run(f.name+"/"+tt.name, func(t *testing.T) {
+				var peer slog.Handler = slog.NewJSONHandler(io.Discard, nil)
+				if f.text {
+					peer = slog.NewTextHandler(io.Discard, nil)
 				}
-				return h
-			}
-			var peer slog.Handler = slog.NewJSONHandler(io.Discard, nil)
-			if tt.text {
-				peer = slog.NewTextHandler(io.Discard, nil)
-			}
-			s := logsink.New(io.Discard, logsink.WithBufferSize(64<<20))
-			defer s.Close()
-			ours := logsink.NewSlogHandler(s, &logsink.SlogOptions{Text: tt.text})
-			measure := func(h slog.Handler) float64 {
-				logger := slog.New(apply(h))
-				return testing.AllocsPerRun(1000, func() {
-					logger.Info("request served", "method", "GET", "path", "/api/v1/orders/12345/items",
-						"status", 200, "latency", 1234567*time.Nanosecond, "bytes", 5120)
-					logger.Warn("slow", "took", time.Second) // WriteKeep
-				})
-			}
-			want, got := measure(peer), measure(ours)
-			assert.LessOrEqual(t, got, want, "allocations per record pair: NewSlogHandler %v, slog's handler %v", got, want)
-		})
+				s := logsink.New(io.Discard, logsink.WithBufferSize(64<<20))
+				defer s.Close()
+				ours := logsink.NewSlogHandler(s, &logsink.SlogOptions{Text: f.text})
+				measure := func(h slog.Handler) float64 {
+					logger := slog.New(h)
+					if tt.with != nil {
+						logger = tt.with(logger)
+					}
+					return testing.AllocsPerRun(1000, func() { tt.log(logger) })
+				}
+				want, got := measure(peer), measure(ours)
+				assert.LessOrEqual(t, got, want, "allocations: NewSlogHandler %v, slog's own handler %v", got, want)
+				t.Logf("allocations: NewSlogHandler %v, slog's own handler %v", got, want)
+			})
+		}
 	}
 }

@@ -48,4 +48,13 @@
 // Close() error (called once by Close), and the methods of [Rotator],
 // [Reopener], [SizeRotator] and [TimeRotator], through which package rotate
 // builds rotating files whose rotations are ordered with the data.
+//
+// # log/slog
+//
+// [NewSlogHandler] gives services that log with log/slog what [NewCore]
+// gives zap users: slog's own JSON or text output, one entry per record,
+// warnings and errors kept under Drop, and drop summaries where records
+// went missing.
+//
+//	logger := slog.New(logsink.NewSlogHandler(s, nil))
 package logsink

@@ -106,8 +106,8 @@ func (sh *slogShared) newHandler(w io.Writer) slog.Handler {
 }
 
 // maxLaneAttrs bounds the scratch attribute slice a lane keeps for reuse,
-// so that one record with a huge number of attributes does not pin that
-// much memory in the pool.
+// so that a record with a huge number of attributes does not pin that much
+// memory in the pool.
 const maxLaneAttrs = 256
 
 // A slogLane is slog's own handler writing to the stream, used by one
@@ -174,11 +174,13 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 		err = l.h.Handle(ctx, r)
 	} else {
 		err = l.h.Handle(ctx, h.withLevels(l, r))
-		clear(l.attrs[:cap(l.attrs)]) // keep none of the caller's values alive in the pool
+		if cap(l.attrs) > maxLaneAttrs {
+			l.attrs = nil
+		} else {
+			clear(l.attrs[:cap(l.attrs)]) // keep none of the caller's values alive in the pool
+		}
 	}
-	if cap(l.attrs) <= maxLaneAttrs {
-		sh.lanes.Put(l)
-	}
+	sh.lanes.Put(l)
 	return err
 }
 

@@ -3,6 +3,8 @@ package bench_test
 import (
 	"context"
 	"log/slog"
+	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,7 +27,8 @@ import (
 //     zap's production JSON encoder.
 //
 // discard and bws-file are the columns' references: the floor, and
-// slog.NewJSONHandler over zap's BufferedWriteSyncer.
+// slog.NewJSONHandler over zap's BufferedWriteSyncer. Serial runs also
+// report caller-cpu-ns/op, the CPU time of the logging thread per record.
 var slogSinks = []struct {
 	name    string
 	sink    string // of sinks()
@@ -102,6 +105,31 @@ func benchSlog(b *testing.B, sk sink, parallelism int, handler func(*opened) slo
 		l = with(l)
 	}
 	b.ReportAllocs()
-	loop(b, parallelism, func() { slogRequest(l) })
+	if parallelism == 0 {
+		// The CPU time of the logging goroutine's thread: what a caller
+		// pays per record, less sensitive than ns/op to other load on the
+		// machine. Work a sink moves to a goroutine of its own (a
+		// stream's flusher) is not in it.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		start, ok := threadCPU()
+		loop(b, parallelism, func() { slogRequest(l) })
+		if end, ok2 := threadCPU(); ok && ok2 {
+			b.ReportMetric(float64(end-start)/float64(b.N), "caller-cpu-ns/op")
+		}
+	} else {
+		loop(b, parallelism, func() { slogRequest(l) })
+	}
 	o.finish(b, dir, b.N)
+}
+
+// threadCPU returns the user and system CPU time of the calling thread
+// (getrusage RUSAGE_THREAD, Linux), or false where that is not available.
+func threadCPU() (time.Duration, bool) {
+	const rusageThread = 1
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -47,13 +49,16 @@ type SlogOptions struct {
 //     applies to it; Level and Keep do not.
 //
 // Enabled follows Level. WithAttrs and WithGroup behave as in slog's own
-// handlers, with two differences: WithGroup("") returns the handler itself,
-// as the slog.Handler contract says (slog's handlers open a group named ""
-// when called directly; slog.Logger never calls them so), and the
-// attributes given to WithAttrs are formatted with every record rather
-// than once, which only a ReplaceAttr with side effects can tell apart.
-// Their LogValuers are resolved once, in WithAttrs, as slog does. The drop
-// summary belongs to the stream and carries no WithAttrs attributes.
+// handlers (their LogValuers are resolved once, in WithAttrs), with two
+// differences that only a ReplaceAttr with side effects could tell apart:
+// WithGroup("") returns the handler itself, as the slog.Handler contract
+// says (slog's handlers open a group named "" when called directly;
+// slog.Logger never calls them so), and a handler they make formats its
+// attributes with each of its first records, and once per pooled copy of
+// slog's handler after that. So a logger made with With for one request
+// costs no more allocations than with slog's own handler, and a long-lived
+// one formats its attributes once. The drop summary belongs to the stream
+// and carries no WithAttrs attributes.
 //
 // Each record waits for room in the stream by itself, bounded by its own
 // block or keep timeout: unlike slog.NewJSONHandler(s), the handler holds
@@ -93,7 +98,7 @@ var errNilSlogStream = errors.New("logsink: NewSlogHandler: nil stream")
 type slogShared struct {
 	s     *Stream
 	opts  SlogOptions
-	lanes sync.Pool // of *slogLane
+	lanes sync.Pool // of *slogLane with the root handler's slog handler
 }
 
 // newHandler returns slog's own handler in the configured format, writing
@@ -115,7 +120,10 @@ const maxLaneAttrs = 256
 // has a handler, and so a mutex, of its own, so that a record waiting for
 // room in the stream (Block, or WriteKeep under Drop) holds up no other
 // record: each waits in the stream's own queue, bounded by its own
-// timeout. Lanes are pooled, so a record costs no allocation.
+// timeout. Lanes are pooled, so a record costs no allocation. The lanes of
+// slogShared carry the root handler's slog handler and serve every handler
+// made from it, adding the derived handler's levels to each record; those
+// of slogHandler.newLanes carry a derived handler's levels, formatted.
 type slogLane struct {
 	s     *Stream
 	h     slog.Handler
@@ -141,7 +149,20 @@ type slogHandler struct {
 	// is nil when nothing was added, and never modified once set: derived
 	// handlers copy it.
 	levels []slogLevel
+	// uses counts the records of a derived handler until it has written
+	// slogPreformatAfter of them; then preformatted holds lanes whose
+	// handlers carry the levels, formatted once, as slog's own do.
+	uses         atomic.Uint32
+	preformatted atomic.Pointer[sync.Pool]
 }
+
+// slogPreformatAfter is the number of records after which a handler made
+// by WithAttrs or WithGroup gets lanes of its own, whose slog handlers
+// format its attributes once (each lane costs a few allocations, as
+// slog's own WithAttrs does). Before that, and so for a handler made for
+// one request, its records go through the shared lanes, which add its
+// attributes to each record: no allocation, a little more formatting.
+const slogPreformatAfter = 64
 
 type slogLevel struct {
 	group string
@@ -167,21 +188,55 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if sh.s == nil {
 		return errNilSlogStream
 	}
+	if h.levels == nil {
+		return sh.handle(ctx, &sh.lanes, r)
+	}
+	if p := h.preformatted.Load(); p != nil {
+		return sh.handle(ctx, p, r)
+	}
+	if h.uses.Add(1) == slogPreformatAfter {
+		h.preformatted.Store(h.newLanes())
+	}
 	l := sh.lanes.Get().(*slogLane)
 	l.keep = r.Level >= sh.opts.Keep.Level()
-	var err error
-	if h.levels == nil {
-		err = l.h.Handle(ctx, r)
+	err := l.h.Handle(ctx, h.withLevels(l, r))
+	if cap(l.attrs) > maxLaneAttrs {
+		l.attrs = nil
 	} else {
-		err = l.h.Handle(ctx, h.withLevels(l, r))
-		if cap(l.attrs) > maxLaneAttrs {
-			l.attrs = nil
-		} else {
-			clear(l.attrs[:cap(l.attrs)]) // keep none of the caller's values alive in the pool
-		}
+		clear(l.attrs[:cap(l.attrs)]) // keep none of the caller's values alive in the pool
 	}
 	sh.lanes.Put(l)
 	return err
+}
+
+// handle writes r through a lane of p, whose handler formats everything
+// but r itself already.
+func (sh *slogShared) handle(ctx context.Context, p *sync.Pool, r slog.Record) error {
+	l := p.Get().(*slogLane)
+	l.keep = r.Level >= sh.opts.Keep.Level()
+	err := l.h.Handle(ctx, r)
+	p.Put(l)
+	return err
+}
+
+// newLanes returns a pool of lanes whose handlers are slog's own after the
+// WithAttrs and WithGroup calls that made h.
+func (h *slogHandler) newLanes() *sync.Pool {
+	sh := h.shared
+	return &sync.Pool{New: func() any {
+		l := &slogLane{s: sh.s}
+		var sl slog.Handler = sh.newHandler(l)
+		for i, lv := range h.levels {
+			if i > 0 {
+				sl = sl.WithGroup(lv.group)
+			}
+			if len(lv.attrs) > 0 {
+				sl = sl.WithAttrs(slices.Clip(lv.attrs))
+			}
+		}
+		l.h = sl
+		return l
+	}}
 }
 
 // withLevels returns a record like r whose attributes are the handler's

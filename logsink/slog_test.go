@@ -301,12 +301,22 @@ func TestSlogHandlerFormatsAsSlog(t *testing.T) {
 				if tt.with != nil {
 					peer, got = tt.with(peer), tt.with(got)
 				}
-				for range 2 { // the second record reuses the lane of the first
+				// Lanes are reused; a derived handler formats its
+				// attributes with each record, then, from
+				// SlogPreformatAfter records on, once per lane.
+				for range logsink.SlogPreformatAfter + 2 {
 					require.NoError(t, peer.Handle(context.Background(), record()), "slog's handler")
 					require.NoError(t, got.Handle(context.Background(), record()), "NewSlogHandler")
 				}
 				require.NoError(t, s.Close(), "Close")
-				assert.Equal(t, want.String(), w.String(), "the same output as slog's own handler")
+				wantLines, gotLines := strings.SplitAfter(want.String(), "\n"), w.Lines()
+				require.Len(t, gotLines, len(wantLines)-1, "one line per record")
+				for i := range gotLines {
+					require.Equal(t, wantLines[i], gotLines[i], "record %d: the same output as slog's own handler", i)
+				}
+				if tt.with != nil {
+					assert.True(t, logsink.SlogPreformatted(got), "the derived handler formats its attributes once by now")
+				}
 			})
 		}
 	}
@@ -666,6 +676,33 @@ func TestSlogHandlerRecordsWaitInTheStreamQueue(t *testing.T) {
 	require.NoError(t, s.Close(), "Close")
 	assert.Zero(t, s.Stats().Dropped, "Block drops nothing")
 	assert.Len(t, slogMsgs(slogLines(t, false, w)), int(s.Stats().Entries), "every record written")
+}
+
+// A handler made by WithAttrs or WithGroup formats its attributes with
+// every record at first (a handler made for one request costs no more than
+// slog's own), then once per lane, as slog's handlers do, from
+// SlogPreformatAfter records on.
+func TestSlogHandlerPreformatsLongLivedHandlers(t *testing.T) {
+	s, w, _ := slogStream(t)
+	root := logsink.NewSlogHandler(s, nil)
+	h := root.WithAttrs([]slog.Attr{slog.String("service", "api")}).WithGroup("req")
+	logger := slog.New(h)
+	for i := range logsink.SlogPreformatAfter - 1 {
+		logger.Info("record", "i", i)
+	}
+	assert.False(t, logsink.SlogPreformatted(h), "before %d records, the shared lanes", logsink.SlogPreformatAfter)
+	logger.Info("record", "i", logsink.SlogPreformatAfter-1)
+	assert.True(t, logsink.SlogPreformatted(h), "from %d records on, lanes of its own", logsink.SlogPreformatAfter)
+	logger.Info("record", "i", logsink.SlogPreformatAfter)
+	assert.False(t, logsink.SlogPreformatted(root), "the root handler never needs them")
+	require.NoError(t, s.Close(), "Close")
+
+	lines := slogLines(t, false, w)
+	require.Len(t, lines, logsink.SlogPreformatAfter+1, "every record")
+	for i, l := range lines {
+		assert.Equal(t, "api", l["service"], "record %d has the With attribute", i)
+		assert.Equal(t, map[string]any{"i": float64(i)}, l["req"], "record %d has its attribute in the group", i)
+	}
 }
 
 func TestSlogHandlerEmptyWith(t *testing.T) {

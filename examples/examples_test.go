@@ -33,6 +33,8 @@ var examples = []struct {
 	{name: "netsink", want: []string{"collector received 5000 of 5000 entries, in order: true", `"reconnects":1`, "OnError:", `"lost_bytes":0`}},
 	{name: "pipe", args: []string{"-file", "logs/app.log", "-max-size", "4KiB"}, stdin: numberedLines(5000),
 		want: []string{"5000 lines written, 0 dropped", "rotations", "app.log"}},
+	{name: "slog", args: []string{"-dir", "."}, want: []string{"every warning kept: true", "summaries account for every drop: true",
+		`"msg":"logsink: dropped log entries"`, `"service":"orders"`, "stats: {"}},
 	{name: "stdout", want: []string{`"msg":"starting"`, `"msg":"slow upstream"`, `"msg":"shutting down"`, "stats: {", "kept "}},
 }
 

@@ -78,7 +78,10 @@ type Binding struct {
 	// (a connection that ended before its peer read them) in
 	// Stats().LostBytes.
 	Lost func(n int)
-	// CloseTimeout is the stream's close timeout (WithCloseTimeout), which
-	// bounds Close as a whole, the destination's Close included.
+	// CloseTimeout is how long the destination's Close may wait, for a
+	// peer to confirm what it received, say: the part of the stream's
+	// close timeout (WithCloseTimeout) left for it, which bounds Close as a
+	// whole. A Close that takes longer makes the stream's Close give up on
+	// it.
 	CloseTimeout time.Duration
 }

@@ -57,4 +57,13 @@
 // settings: [OpenURL] opens a stream from such a URL, and [Build] and
 // [BuildStreams] build a zap logger from a zap.Config whose OutputPaths use
 // them, giving each stream a [NewCore] and the caller a way to close them.
+//
+// # log/slog
+//
+// [NewSlogHandler] gives services that log with log/slog what [NewCore]
+// gives zap users: slog's own JSON or text output, one entry per record,
+// warnings and errors kept under Drop, and drop summaries where records
+// went missing.
+//
+//	logger := slog.New(logsink.NewSlogHandler(s, nil))
 package logsink

@@ -47,38 +47,44 @@ func (s *Stream) End(p []byte) error {
 // finish and return nil.
 func (s *Stream) Close() error { return s.End(nil) }
 
-// end runs End once. The close timeout is shared out: the flusher retries
-// until two graces before it, End waits for the flusher until one grace
-// before it, and the hooks have the rest.
+// The close timeout is shared out. The last entry of End waits for room
+// and the flusher retries a failing destination until half of it; the
+// destination's own Close may wait for its peer another part of it
+// (closeWaitPart, Binding.CloseTimeout), with time to save what is left to
+// a spill before; End waits for the flusher until nine tenths of it, and
+// the hooks have the rest.
+const (
+	retryPart     = 0.5
+	closeWaitPart = 0.3
+	flusherPart   = 0.9
+)
+
+// part returns the fraction f of d.
+func part(d time.Duration, f float64) time.Duration { return time.Duration(float64(d) * f) }
+
+// end runs End once.
 func (s *Stream) end(p []byte) error {
 	clock := s.opts.clock
 	start := clock.Now()
 	timeout := s.opts.closeTimeout
-	grace := min(timeout/5, 250*time.Millisecond)
 	until := func(d time.Duration) *time.Ticker {
 		return clock.NewTicker(max(start.Add(d).Sub(clock.Now()), time.Nanosecond))
 	}
 
 	if len(p) > 0 {
-		if err := s.put(p, true, timeout-2*grace); err != nil {
+		if err := s.put(p, true, part(timeout, retryPart)); err != nil {
 			return err
 		}
 	}
-	// With a spill, the flusher stops retrying at half the close timeout,
-	// to leave time for saving what is left to the spill and syncing it.
-	retryFor := timeout - 2*grace
-	if s.spill != nil {
-		retryFor = timeout / 2
-	}
 	s.mu.Lock()
 	s.ended = true
-	s.endBy = start.Add(retryFor)
+	s.endBy = start.Add(part(timeout, retryPart))
 	s.waiters.wakeAll() // blocked writers now fail with ErrClosed
 	s.mu.Unlock()
 	close(s.ending)
 
 	var err error
-	flusherBy := until(timeout - grace)
+	flusherBy := until(part(timeout, flusherPart))
 	select {
 	case <-s.done:
 		err = s.flushErr
@@ -87,7 +93,7 @@ func (s *Stream) end(p []byte) error {
 	}
 	flusherBy.Stop()
 	if s.spiller != nil {
-		spillerBy := until(timeout - grace)
+		spillerBy := until(part(timeout, flusherPart))
 		select {
 		case <-s.spiller.done:
 		case <-spillerBy.C: // a spill disk that hangs: left behind, like the flusher

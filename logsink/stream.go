@@ -157,7 +157,7 @@ func (s *Stream) start() {
 			Clock:        s.opts.clock,
 			Hook:         s.hooks.call,
 			Lost:         func(n int) { s.stats.lostBytes.Add(uint64(n)) },
-			CloseTimeout: s.opts.closeTimeout,
+			CloseTimeout: part(s.opts.closeTimeout, closeWaitPart),
 		})
 	}
 	if s.spill != nil {

@@ -3,6 +3,7 @@ package netsink
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/streamsink/streamsink/internal/confkit"
@@ -56,4 +57,31 @@ func (m MessageSize) MarshalText() ([]byte, error) {
 		return nil, fmt.Errorf("invalid message size %d", int(m))
 	}
 	return []byte(confkit.FormatSize(int64(m))), nil
+}
+
+// String returns the text form: 0 for NoMessageLimit, else the size
+// ("8KiB").
+func (m MessageSize) String() string {
+	b, err := m.MarshalText()
+	if err != nil {
+		return strconv.Itoa(int(m))
+	}
+	return string(b)
+}
+
+// UnmarshalJSON reads a JSON string in the text form, or a JSON number of
+// bytes (0 for no limit); null leaves m unchanged.
+func (m *MessageSize) UnmarshalJSON(data []byte) error {
+	s := strings.TrimSpace(string(data))
+	switch {
+	case s == "null":
+		return nil
+	case strings.HasPrefix(s, `"`):
+		text, err := strconv.Unquote(s)
+		if err != nil {
+			return err
+		}
+		return m.UnmarshalText([]byte(text))
+	}
+	return m.UnmarshalText([]byte(s)) // a number is a size in bytes
 }

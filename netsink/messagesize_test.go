@@ -34,7 +34,7 @@ func TestMessageSizeText(t *testing.T) {
 	}
 	var cfg netsink.Config
 	err := json.Unmarshal([]byte(`{"address":"h:1","max_message_size":"lots"}`), &cfg)
-	assert.ErrorContains(t, err, `max_message_size="lots"`, "a bad size names the key")
+	assert.ErrorContains(t, err, `invalid size "lots"`, "a bad size says what is wrong")
 	require.NoError(t, json.Unmarshal([]byte(`{"address":"h:1","max_message_size":0}`), &cfg), "a JSON number")
 	assert.Equal(t, netsink.NoMessageLimit, cfg.MaxMessageSize, "0 is no limit in text")
 }

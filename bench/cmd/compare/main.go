@@ -100,6 +100,7 @@ func run(w io.Writer, n int, bench, benchtime, pkg, in, out string) error {
 	printMachine(w, res, cond)
 	printTables(w, res)
 	printTargets(w, res)
+	printSlogTargets(w, res)
 	return nil
 }
 

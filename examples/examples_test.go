@@ -35,6 +35,8 @@ var examples = []struct {
 		want: []string{"5000 lines written, 0 dropped", "rotations", "app.log"}},
 	{name: "slog", args: []string{"-dir", "."}, want: []string{"every warning kept: true", "summaries account for every drop: true",
 		`"msg":"logsink: dropped log entries"`, `"service":"orders"`, "stats: {"}},
+	{name: "spill", args: []string{"-entries", "20000", "-down", "1s"},
+		want: []string{"collector stopped", "none missing: true", "in order: true", `"dropped":0`, `"spill_bytes":0`}},
 	{name: "stdout", want: []string{`"msg":"starting"`, `"msg":"slow upstream"`, `"msg":"shutting down"`, "stats: {", "kept "}},
 }
 

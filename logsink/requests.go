@@ -22,7 +22,9 @@ type request struct {
 }
 
 // Sync writes everything buffered, then syncs the destination if it has a
-// Sync method. EINVAL, ENOTSUP and ENOTTY from the destination's Sync (pipes,
+// Sync method. With a spill (WithSpill), it returns once everything
+// accepted is in the destination or in the spill, synced; it does not wait
+// for a destination that is slow or down. EINVAL, ENOTSUP and ENOTTY from the destination's Sync (pipes,
 // terminals, /dev/null) are not errors.
 //
 // Sync returns an error only for what it could not do now: a write or sync
@@ -66,6 +68,17 @@ func (s *Stream) request(kind requestKind) error {
 		return ErrClosed
 	}
 	r := request{kind: kind, reply: make(chan error, 1)}
+	if s.spill != nil && (kind == reqSync || kind == reqFlush) {
+		select {
+		case s.reqs <- r:
+			return <-r.reply
+		default:
+			// The flusher is writing, perhaps to a destination that
+			// does not take data: make everything durable in the spill
+			// without it.
+			return s.syncToSpill()
+		}
+	}
 	deadline := s.opts.clock.NewTicker(s.opts.closeTimeout)
 	defer deadline.Stop()
 	select {
@@ -86,4 +99,17 @@ func (s *Stream) request(kind requestKind) error {
 func (s *Stream) timedOut(kind requestKind) error {
 	return fmt.Errorf("logsink: %s: the destination did not finish within the close timeout (%s): %w",
 		requestNames[kind], s.opts.closeTimeout, os.ErrDeadlineExceeded)
+}
+
+// syncToSpill moves everything accepted so far to the spill and syncs it,
+// on the caller's goroutine, for a Sync or Flush while the flusher is busy.
+func (s *Stream) syncToSpill() error {
+	s.mu.Lock()
+	s.storeSummaryLocked()
+	upTo := s.seqIn
+	s.mu.Unlock()
+	if _, err := s.moveToSpill(upTo); err != nil {
+		return err
+	}
+	return s.spill.sync()
 }

@@ -3,6 +3,8 @@ package logsink
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"time"
 )
 
 // With a spill (WithSpill), two goroutines share the buffer: the flusher
@@ -21,11 +23,10 @@ import (
 // spiller is the goroutine that moves the ring to the spill under
 // pressure: when the ring is half full, or the destination is failing.
 type spiller struct {
-	s       *Stream
-	wake    chan struct{} // capacity 1
-	done    chan struct{}
-	ends    []int
-	scratch []byte
+	s        *Stream
+	wake     chan struct{} // capacity 1
+	done     chan struct{}
+	lastSync time.Time // when the spiller last synced the spill
 }
 
 // spillerState tells writers whether to wake the spiller.
@@ -85,6 +86,7 @@ func (sr *spiller) spillWhilePressed() {
 		s.spillerState = spillerBusy
 		s.mu.Unlock()
 		moved, err := s.moveToSpill(0)
+		sr.syncEveryInterval()
 		if err != nil || moved == 0 {
 			s.mu.Lock()
 			s.spillerState = spillerIdle
@@ -94,6 +96,20 @@ func (sr *spiller) spillWhilePressed() {
 			}
 			return
 		}
+	}
+}
+
+// syncEveryInterval syncs the spill if the flush interval has passed since
+// the spiller last did: the flusher syncs it at its own flush intervals,
+// but not while a destination Write holds it up.
+func (sr *spiller) syncEveryInterval() {
+	now := sr.s.opts.clock.Now()
+	if now.Sub(sr.lastSync) < sr.s.opts.flushInterval {
+		return
+	}
+	sr.lastSync = now
+	if err := sr.s.spill.sync(); err != nil {
+		sr.s.fail(err)
 	}
 }
 
@@ -116,7 +132,11 @@ func (s *Stream) moveToSpill(upTo uint64) (int, error) {
 		s.spillEnds = ends
 		s.mu.Unlock()
 		if len(p) == 0 {
-			return moved, nil // empty, or the flusher is copying a batch out
+			if upTo == 0 {
+				return moved, nil // empty, or the flusher is copying a batch out
+			}
+			runtime.Gosched() // the flusher is copying a batch out: a moment
+			continue
 		}
 		var err error
 		s.spillScratch, err = s.spill.append(p, ends, s.spillScratch)

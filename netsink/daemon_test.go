@@ -77,3 +77,9 @@ func poll(t *testing.T, desc string, cond func() bool, logs func() string) {
 		time.Sleep(10 * time.Millisecond) // polling another process
 	}
 }
+
+// signal sends sig to the process, to stop it (SIGSTOP) or let it go on
+// (SIGCONT).
+func (d *daemon) signal(sig syscall.Signal) {
+	_ = d.cmd.Process.Signal(sig)
+}

@@ -1,6 +1,7 @@
 package logsink
 
 import (
+	"errors"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -26,19 +27,22 @@ func KeepAtOrAbove(l zapcore.Level) CoreOption {
 	return coreOptionFunc(func(o *coreOptions) { o.keep = l })
 }
 
-// DroppedMessage is the message of the summary entry NewCore writes after
-// entries were dropped.
+// DroppedMessage is the message of the summary entry that NewCore and
+// NewSlogHandler give a stream to mark where entries were dropped.
 const DroppedMessage = "logsink: dropped log entries"
 
 // NewCore returns a zapcore.Core that encodes entries with enc and writes
 // them through s. Entries at or above the KeepAtOrAbove level (default Warn)
-// use WriteKeep, so under the Drop policy warnings and errors are kept while
-// debug and info entries may be dropped.
+// use WriteKeep, so under the Drop policy warnings and errors wait for room
+// (at most the keep timeout) while debug and info entries may be dropped.
 //
-// After entries were dropped, the next entry that finds room is preceded by
-// one summary entry at warn level, with message DroppedMessage and fields
-// dropped_entries and dropped_bytes counting the entries dropped since the
-// previous summary, so a reader sees the gap where it happened.
+// Unless s has a drop summary already (WithDropSummary), NewCore gives it
+// one encoded with enc: after entries were dropped, the next entry that
+// finds room is preceded by one summary entry at warn level, with message
+// DroppedMessage and fields dropped_entries and dropped_bytes counting the
+// entries dropped since the previous summary, so a reader sees the gap
+// where it happened; Sync, Flush, Close and the flush interval write a
+// summary still due. A nil s gives a core whose Write returns an error.
 func NewCore(enc zapcore.Encoder, s *Stream, enab zapcore.LevelEnabler, opts ...CoreOption) zapcore.Core {
 	o := coreOptions{keep: zapcore.WarnLevel}
 	for _, opt := range opts {
@@ -46,7 +50,9 @@ func NewCore(enc zapcore.Encoder, s *Stream, enab zapcore.LevelEnabler, opts ...
 			opt.apply(&o)
 		}
 	}
-	s.setSummaryIfNone(zapSummary(enc.Clone()))
+	if s != nil {
+		s.setSummaryIfNone(zapSummary(enc.Clone()))
+	}
 	return &core{
 		LevelEnabler: enab,
 		enc:          enc,
@@ -83,6 +89,9 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 }
 
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
+	if c.s == nil {
+		return errNilStream
+	}
 	buf, err := c.enc.EncodeEntry(ent, fields)
 	if err != nil {
 		return err
@@ -127,4 +136,11 @@ func zapSummary(enc zapcore.Encoder) SummaryFunc {
 	}
 }
 
-func (c *core) Sync() error { return c.s.Sync() }
+func (c *core) Sync() error {
+	if c.s == nil {
+		return errNilStream
+	}
+	return c.s.Sync()
+}
+
+var errNilStream = errors.New("logsink: NewCore: nil stream")

@@ -567,3 +567,9 @@ type recordingHook struct {
 }
 
 func (h *recordingHook) OnWrite(*zapcore.CheckedEntry, []zapcore.Field) { h.seen = h.w.String() }
+
+func TestCoreNilStream(t *testing.T) {
+	core := logsink.NewCore(coreEncoder(), nil, zapcore.InfoLevel)
+	assert.ErrorContains(t, core.Write(zapcore.Entry{Level: zapcore.InfoLevel, Message: "x"}, nil), "nil stream", "Write")
+	assert.ErrorContains(t, core.Sync(), "nil stream", "Sync")
+}

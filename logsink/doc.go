@@ -1,12 +1,14 @@
 // Package logsink is a buffered, backpressured log sink modelled on Node.js
-// Writable streams, for services that log with zap.
+// Writable streams, for services that log with zap or log/slog.
 //
 // A [Stream] copies each Write into a bounded in-memory buffer and returns at
-// once; a background flusher writes the buffer to the destination when it
-// reaches the high-water mark, on a flush interval, and on Sync, Flush,
-// Rotate and End. What happens when the buffer is full is a [Policy]:
-// [Block] waits for room and loses nothing, [Drop] never waits and counts
-// every entry it refuses.
+// once, without a system call or an allocation; a background flusher writes
+// the buffer to the destination in batches (a quarter of the buffer), on a
+// flush interval, and on Sync, Flush, Rotate and End. What happens when the
+// buffer is full is a [Policy]: [Block] waits for room and loses nothing,
+// [Drop] never waits and counts every entry it refuses. A spill on disk
+// ([WithSpill]) takes what the destination cannot, so that only a full spill
+// brings the policy back.
 //
 //	f, _ := os.OpenFile("app.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 //	s := logsink.New(f, logsink.WithPolicy(logsink.Drop))
@@ -16,18 +18,37 @@
 // # Entries
 //
 // One Write call is one entry. An entry is buffered whole or dropped whole,
-// bytes reach the destination in the order the Write calls returned, and a
-// rotating destination never splits an entry across two files. The caller's
-// slice is copied, never kept, so zap may reuse it.
+// and a rotating destination never splits an entry across two files. Bytes
+// reach the destination in the order the Write calls returned: a
+// goroutine's entries in the order it wrote them, and those of several
+// goroutines in the order they took the stream's lock. The caller's slice
+// is copied, never kept, so zap may reuse it. After entries were dropped,
+// the stream marks the gap with a summary entry ([WithDropSummary];
+// [NewCore] and [NewSlogHandler] set one in their own encoding) before the
+// next entry it accepts, or at the next Sync, Flush, Close or flush
+// interval.
 //
 // # Events
 //
 // The Node.js events map onto hooks and channels: 'drain' is [OnDrain] and
 // [Stream.Drained], 'error' is [OnError], 'finish' is [OnFinish] and 'close'
-// is [OnClose]. Hooks run on the flusher goroutine, without the stream's lock
-// held, and must not block it for long. A hook must not call the stream's
-// Sync, Flush, Rotate, Reopen, End or Close: those wait for the flusher that
-// is running the hook.
+// is [OnClose]; [OnDrop] reports refused entries. Hooks run on a goroutine
+// of the stream's own, one at a time and in the order the events happened,
+// never with the stream's lock held. Neither writers nor the flusher wait
+// for a hook, so a hook may write to and log through its own stream, under
+// either policy and however full the buffer; events that pile up while a
+// hook runs are coalesced. Close returns after OnClose has run.
+//
+// # Bounds
+//
+// Every wait is bounded where the caller did not choose otherwise. Close
+// and End return within the close timeout ([WithCloseTimeout], 5s) even if
+// the destination's Write never returns; what was not written is counted in
+// Stats().LostBytes and the flusher goroutine, stuck in that Write, exits
+// when it returns. Sync, Flush, Rotate and Reopen wait at most the close
+// timeout too. Under Drop, [Stream.WriteKeep] waits at most the keep
+// timeout ([WithKeepTimeout], 1s). The buffer never holds more than its size
+// ([WithBufferSize], at most [MaxBufferSize]).
 //
 // # Failure
 //
@@ -35,19 +56,21 @@
 // is counted and reported through OnError, and the flusher retries with
 // capped exponential backoff (an error with a RetryAfter() time.Duration
 // method, such as a connection waiting to redial, can ask for a longer
-// wait); the buffer fills and the policy decides. The
-// next Sync returns the error. Errors that cannot heal (EPIPE, EBADF, a
-// closed file) stop the retries: OnError fires once and later entries are
-// dropped and counted. Close waits a bounded time for the final flush and
-// then reports how many bytes it could not write.
+// wait); the buffer fills and the policy decides. Errors that cannot heal
+// (EPIPE, EBADF, a closed file) stop the retries: OnError fires once and
+// later entries are dropped and counted. Sync and Close return an error only
+// for what they could not do; a failure a retry has healed is reported
+// through OnError and Stats().Errors only.
 //
 // # Destinations
 //
 // A destination is an io.Writer. The stream also uses, when the destination
 // has them, Sync() error (called by [Stream.Sync] and before a rotation),
 // Close() error (called once by Close), and the methods of [Rotator],
-// [Reopener], [SizeRotator] and [TimeRotator], through which package rotate
-// builds rotating files whose rotations are ordered with the data.
+// [Reopener], [SizeRotator], [TimeRotator], [Follower], [EntryWriter] and
+// [Binder], through which package rotate builds rotating files whose
+// rotations are ordered with the data and package netsink frames entries
+// for collectors.
 //
 // # Configs and URLs
 //

@@ -212,6 +212,10 @@ func WithClock(c zapcore.Clock) Option {
 	})
 }
 
+// Hooks run on the stream's hook goroutine, one at a time, in the order
+// the events happened, never with the stream's lock held; they may write
+// to and log through their own stream (see the package documentation).
+
 // OnDrain sets a hook called when the buffer has emptied after NeedDrain
 // reported true, like Node's 'drain' event.
 func OnDrain(f func()) Option {
@@ -219,7 +223,9 @@ func OnDrain(f func()) Option {
 }
 
 // OnError sets a hook called for every destination failure: write, sync,
-// rotate, reopen and close errors, like Node's 'error' event.
+// rotate, reopen, close and spill errors, like Node's 'error' event. If more
+// than 64 errors wait for a slow hook, the rest are only counted in
+// Stats().Errors.
 func OnError(f func(error)) Option {
 	return optionFunc(func(o *options) { o.onError = f })
 }
@@ -231,15 +237,16 @@ func OnFinish(f func()) Option {
 	return optionFunc(func(o *options) { o.onFinish = f })
 }
 
-// OnClose sets a hook called once, after the destination has been closed,
-// like Node's 'close' event.
+// OnClose sets a hook called once, after the destination has been closed
+// (or after Close gave up on a destination call that did not return), like
+// Node's 'close' event. Close returns after it has run.
 func OnClose(f func()) Option {
 	return optionFunc(func(o *options) { o.onClose = f })
 }
 
-// OnDrop sets a hook that reports refused entries. Drops are gathered and
-// reported from the flusher goroutine, so one call may cover several
-// entries: entries and bytes count those refused since the previous call.
+// OnDrop sets a hook that reports refused entries. Drops that happen while
+// the hook runs are gathered, so one call may cover several entries:
+// entries and bytes count those refused since the previous call.
 func OnDrop(f func(entries, bytes int)) Option {
 	return optionFunc(func(o *options) { o.onDrop = f })
 }

@@ -6,8 +6,9 @@ import (
 )
 
 // Stats counts what a stream has done since it was created. Entries +
-// Dropped equals the number of entries offered before End: Write and
-// WriteKeep calls, plus the drop summaries NewCore writes.
+// Dropped equals the number of Write and WriteKeep calls that returned nil
+// (a call that returns ErrClosed is not counted), plus the drop summaries
+// the stream wrote, which are entries too.
 //
 // Stats implements expvar.Var: its String method returns JSON. To publish a
 // live view, use expvar.Publish(name, expvar.Func(func() any { return s.Stats() })).

@@ -1,8 +1,6 @@
 package httptail
 
 import (
-	"time"
-
 	"go.uber.org/zap/zapcore"
 
 	"github.com/streamsink/streamsink/logsink"
@@ -18,21 +16,5 @@ const DroppedMessage = "httptail: dropped log entries: this client fell behind"
 // level, with message DroppedMessage and fields dropped_entries and
 // dropped_bytes. The client's response frames it like any entry.
 func dropSummary(cfg zapcore.EncoderConfig) logsink.SummaryFunc {
-	enc := zapcore.NewJSONEncoder(cfg)
-	return func(b []byte, at time.Time, entries, bytes uint64) []byte {
-		buf, err := enc.EncodeEntry(zapcore.Entry{
-			Level:   zapcore.WarnLevel,
-			Time:    at,
-			Message: DroppedMessage,
-		}, []zapcore.Field{
-			{Key: "dropped_entries", Type: zapcore.Uint64Type, Integer: int64(entries)},
-			{Key: "dropped_bytes", Type: zapcore.Uint64Type, Integer: int64(bytes)},
-		})
-		if err != nil {
-			return b
-		}
-		b = append(b, buf.Bytes()...)
-		buf.Free()
-		return b
-	}
+	return logsink.ZapSummary(zapcore.NewJSONEncoder(cfg), DroppedMessage)
 }

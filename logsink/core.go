@@ -51,7 +51,7 @@ func NewCore(enc zapcore.Encoder, s *Stream, enab zapcore.LevelEnabler, opts ...
 		}
 	}
 	if s != nil {
-		s.setSummaryIfNone(zapSummary(enc.Clone()))
+		s.setSummaryIfNone(ZapSummary(enc.Clone(), DroppedMessage))
 	}
 	return &core{
 		LevelEnabler: enab,
@@ -114,15 +114,17 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	return nil
 }
 
-// zapSummary returns a SummaryFunc that encodes drop summaries with enc, at
-// warn level, with message DroppedMessage and fields dropped_entries and
-// dropped_bytes.
-func zapSummary(enc zapcore.Encoder) SummaryFunc {
+// ZapSummary returns a SummaryFunc (for WithDropSummary) that encodes a
+// drop summary with enc as one zap entry at warn level, with message msg
+// and fields dropped_entries and dropped_bytes. NewCore gives a stream
+// ZapSummary(enc, DroppedMessage); a stream with another reader, such as
+// package httptail's clients, may say something else.
+func ZapSummary(enc zapcore.Encoder, msg string) SummaryFunc {
 	return func(b []byte, at time.Time, entries, bytes uint64) []byte {
 		buf, err := enc.EncodeEntry(zapcore.Entry{
 			Level:   zapcore.WarnLevel,
 			Time:    at,
-			Message: DroppedMessage,
+			Message: msg,
 		}, []zapcore.Field{
 			{Key: "dropped_entries", Type: zapcore.Uint64Type, Integer: int64(entries)},
 			{Key: "dropped_bytes", Type: zapcore.Uint64Type, Integer: int64(bytes)},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -94,12 +95,18 @@ func TestMedian(t *testing.T) {
 	assert.True(t, math.IsNaN(median(nil)), "median of nothing")
 }
 
-func TestTables(t *testing.T) {
-	r, err := parse(strings.NewReader(sampleOutput))
+// render parses input and returns what print writes for it.
+func render(t *testing.T, input string, print func(io.Writer, *results)) string {
+	t.Helper()
+	r, err := parse(strings.NewReader(input))
 	require.NoError(t, err, "parse")
 	var buf bytes.Buffer
-	printTables(&buf, r)
-	out := buf.String()
+	print(&buf, r)
+	return buf.String()
+}
+
+func TestTables(t *testing.T) {
+	out := render(t, sampleOutput, printTables)
 	assert.Contains(t, out, "| benchmark | ns/op (min-max) | × discard | × bws-file | B/op | allocs/op | dropped |\n", "zap columns: only the metrics the rows have")
 	assert.Contains(t, out, "| serial/stream-block | 1610 (1020-2200) | 1.06 | 1.01 | 399 | 1 |  |\n", "stream-block row")
 	assert.Contains(t, out, "| serial/stream-drop-newcore | 886 (886-886) |", "a benchmark from one run only")
@@ -119,11 +126,7 @@ BenchmarkZap/parallel/stream-block-2 	 100	 1000 ns/op	 60 mutexwait-ns/op	 384 
 `
 
 func TestTablesMetricColumns(t *testing.T) {
-	r, err := parse(strings.NewReader(latencyOutput))
-	require.NoError(t, err, "parse")
-	var buf bytes.Buffer
-	printTables(&buf, r)
-	out := buf.String()
+	out := render(t, latencyOutput, printTables)
 	assert.Contains(t, out, "| benchmark | ns/op (min-max) | × discard | dropped | mutex wait ns/op | p50 | p99 | p99.9 | p99.99 | max |\n",
 		"latency columns in their order, × discard from the control, no × bws-file")
 	assert.Contains(t, out, "| producers=4/stream-drop | 1000 (1000-1000) | 2.00 | 2.0% | 13 | 100ns | 300ns | 3µs | 1ms | 4ms |", "medians, latencies as durations")
@@ -172,9 +175,7 @@ func TestStallTable(t *testing.T) {
 	assert.Equal(t, stallKey{true, "bws", 4}, r.stallOrder[0], "first stall row")
 	assert.Len(t, r.stall[stallKey{false, "stream-drop", 4}], 3, "records of a row, one per run")
 
-	var buf bytes.Buffer
-	printTables(&buf, r)
-	out := buf.String()
+	out := render(t, sampleOutput+stallOutput(t), printTables)
 	assert.Contains(t, out, "### cmd/stall", "stall table")
 	assert.Contains(t, out, "with stalls the destination sleeps 200ms after every 1048576 bytes", "stall configuration")
 	assert.Contains(t, out, "| stalls | stream-drop | 4 | 80ns | 200ns | 3.8µs | 7.6µs | 12ms (12ms-12ms) | 9 | 3.0% | 20 | 1.00s |", "medians of the stream-drop row")
@@ -183,11 +184,7 @@ func TestStallTable(t *testing.T) {
 }
 
 func TestGoals(t *testing.T) {
-	r, err := parse(strings.NewReader(sampleOutput + stallOutput(t)))
-	require.NoError(t, err, "parse")
-	var buf bytes.Buffer
-	printTargets(&buf, r)
-	out := buf.String()
+	out := render(t, sampleOutput+stallOutput(t), printTargets)
 	for _, want := range []string{
 		"### Goals (issue 13)",
 		// 1020/1100 and 2200/2000: median 1.01.
@@ -206,11 +203,7 @@ func TestGoals(t *testing.T) {
 }
 
 func TestGoalsMutexWaitAndLatency(t *testing.T) {
-	r, err := parse(strings.NewReader(latencyOutput))
-	require.NoError(t, err, "parse")
-	var buf bytes.Buffer
-	printTargets(&buf, r)
-	out := buf.String()
+	out := render(t, latencyOutput, printTargets)
 	assert.Contains(t, out, "| writers' mutex wait per entry (ns), zap + Stream(file, Block), parallel / parallel8 | 50 / – (BWS(file) – / –) | down (compare before and after) | reference; not run: parallel8 |", "mutex wait row")
 	assert.Contains(t, out, "| the same, zap + Stream(file, Drop) | 100ns / 300ns / 3µs / 1ms / 4ms (diode – / – / – / – / –; dropped 2.0%, diode –) | diode's or better | reference |", "latency row")
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -274,4 +275,32 @@ func TestCoreModfile(t *testing.T) {
 	assert.ErrorContains(t, err, "is not module "+libraryModule, "another module")
 	_, err = coreModfile(t.TempDir(), t.TempDir())
 	assert.ErrorContains(t, err, "not a checkout of the library", "no go.mod")
+}
+
+func TestDescribeCore(t *testing.T) {
+	dir := t.TempDir()
+	git := func(args ...string) string {
+		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...).CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+		return strings.TrimSpace(string(out))
+	}
+	write := func(name, text string) {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755), "mkdir")
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644), "write %s", name)
+	}
+	git("init", "-q")
+	write("logsink/stream.go", "package logsink\n")
+	git("add", ".")
+	git("commit", "-qm", "library")
+	library := git("rev-parse", "--short", "HEAD")
+	write("bench/README.md", "results\n")
+	git("add", ".")
+	git("commit", "-qm", "bench")
+
+	assert.Equal(t, "at "+dir+" (last library commit "+library+")", describeCore(dir), "a bench commit is not the library's")
+	write("bench/README.md", "more results\n")
+	assert.Equal(t, "at "+dir+" (last library commit "+library+")", describeCore(dir), "uncommitted bench changes do not count")
+	write("logsink/stream.go", "package logsink // changed\n")
+	assert.Equal(t, "at "+dir+" (last library commit "+library+", with uncommitted changes)", describeCore(dir), "uncommitted library changes")
+	assert.Equal(t, "at "+filepath.Join(dir, "nope"), describeCore(filepath.Join(dir, "nope")), "not a checkout")
 }

@@ -150,18 +150,21 @@ func coreModfile(dir, core string) (string, error) {
 }
 
 // describeCore names the library's checkout the runs measured: its
-// directory and commit, and whether it had uncommitted changes.
+// directory, the last commit that changed the library (the bench module
+// aside), and whether the library had uncommitted changes.
 func describeCore(core string) string {
 	dir := core
 	if dir == "" {
 		dir = ".." // the bench module's replace
 	}
-	commit, err := exec.Command("git", "-C", dir, "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
+	library := []string{"--", ".", ":(exclude)bench"}
+	commit, err := exec.Command("git", append([]string{"-C", dir, "log", "-1", "--format=%h"}, library...)...).Output()
+	if err != nil || len(bytes.TrimSpace(commit)) == 0 {
 		return "at " + dir
 	}
-	s := fmt.Sprintf("at %s (commit %s", dir, strings.TrimSpace(string(commit)))
-	if st, err := exec.Command("git", "-C", dir, "status", "--porcelain", "--", ".").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+	s := fmt.Sprintf("at %s (last library commit %s", dir, strings.TrimSpace(string(commit)))
+	st, err := exec.Command("git", append([]string{"-C", dir, "status", "--porcelain"}, library...)...).Output()
+	if err == nil && len(bytes.TrimSpace(st)) > 0 {
 		s += ", with uncommitted changes"
 	}
 	return s + ")"

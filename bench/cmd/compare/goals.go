@@ -178,7 +178,9 @@ func goals(r *results) []goal {
 }
 
 // stallGoals are the rows measured by cmd/stall: 4 producers, with and
-// without stalls.
+// without stalls. Latency rows show the discard control beside the peers:
+// what the machine adds to any Write (a producer preempted between its two
+// clock readings) bounds what a sink can show.
 func stallGoals(r *results) []goal {
 	const producers = 4
 	field := func(stalls bool, sink string, f func(measure.StallRecord) float64) float64 {
@@ -207,10 +209,10 @@ func stallGoals(r *results) []goal {
 	return []goal{
 		{measure: fmt.Sprintf("%s, %d producers, Drop: p99.9", stall, producers), want: "< 5 µs", show: showNs,
 			figures: []target{{got: field(true, "stream-drop", p999), ok: below(float64(5 * time.Microsecond))}},
-			peers:   "diode " + fig(showNs, field(true, "diode", p999))},
+			peers:   "diode " + fig(showNs, field(true, "diode", p999)) + "; control " + fig(showNs, field(true, "discard", p999))},
 		{measure: fmt.Sprintf("%s, %d producers, Drop: Writes over 1 ms", stall, producers), want: "≤ diode's in the same runs", show: num,
 			figures: []target{{got: field(true, "stream-drop", slow), ok: atMost(diodeSlow)}},
-			peers:   "diode " + fig(num, diodeSlow)},
+			peers:   "diode " + fig(num, diodeSlow) + "; control " + fig(num, field(true, "discard", slow))},
 		{measure: fmt.Sprintf("%s, %d producers, Block: slowest Write", stall, producers),
 			want: fmt.Sprintf("≤ 1 buffer's drain time (%v; checked ≤ %v)", drain, time.Duration(drainSlack*float64(drain))), show: showNs,
 			figures: []target{{got: field(true, "stream-block", maxLat), ok: atMost(drainSlack * float64(drain))}},
@@ -256,7 +258,7 @@ func referenceGoals(r *results) []goal {
 		show := func(ts []target) string {
 			return goal{figures: ts, show: showNs}.got()
 		}
-		diode := "diode " + show(quantiles("diode"))
+		diode := "diode " + show(quantiles("diode")) + "; control " + show(quantiles("discard"))
 		gs = append(gs,
 			goal{measure: fmt.Sprintf("Write latency p50 / p99 / p99.9 / p99.99 / max, %d producers, zap + Stream(file, Block)", producers),
 				want: "diode's or better", show: showNs, figures: quantiles("stream-block"), peers: diode},

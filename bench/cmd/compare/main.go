@@ -96,6 +96,8 @@ func run(w io.Writer, c config) error {
 		if cond, err = runAll(&raw, c); err != nil {
 			return err
 		}
+		// Saved with the output, so that -in can say how it was made.
+		fmt.Fprintf(&raw, "%s: %s\n", conditionsKey, cond)
 	}
 	if c.out != "" {
 		if err := os.WriteFile(c.out, raw.Bytes(), 0o644); err != nil {
@@ -108,6 +110,9 @@ func run(w io.Writer, c config) error {
 	}
 	if len(res.order) == 0 && len(res.stallOrder) == 0 {
 		return errors.New("no benchmark results and no stall records")
+	}
+	if c.in != "" && len(res.conditions) > 0 {
+		cond += ": " + strings.Join(res.conditions, "; ")
 	}
 	printMachine(w, res, cond)
 	printTables(w, res)

@@ -234,18 +234,18 @@ func TestGoalVerdict(t *testing.T) {
 
 func TestRunFromSavedOutput(t *testing.T) {
 	saved := filepath.Join(t.TempDir(), "raw.txt")
-	require.NoError(t, os.WriteFile(saved, []byte(sampleOutput+stallOutput(t)), 0o644), "save")
+	require.NoError(t, os.WriteFile(saved, []byte(sampleOutput+stallOutput(t)+conditionsKey+": 3 runs on a quiet machine\n"), 0o644), "save")
 	again := filepath.Join(t.TempDir(), "again.txt")
 	var buf bytes.Buffer
 	require.NoError(t, run(&buf, config{n: 1, in: saved, out: again}), "run from saved output")
 	out := buf.String()
-	assert.Contains(t, out, "Runs: 3 (from "+saved+")", "conditions")
+	assert.Contains(t, out, "Runs: 3 (from "+saved+": 3 runs on a quiet machine)", "conditions saved with the output")
 	assert.Contains(t, out, "### BenchmarkZap", "benchmark table")
 	assert.Contains(t, out, "### cmd/stall", "stall table")
 	assert.Contains(t, out, "### Goals (issue 13)", "goals")
 	b, err := os.ReadFile(again)
 	require.NoError(t, err, "-o file")
-	assert.Equal(t, sampleOutput+stallOutput(t), string(b), "-o saves what it read")
+	assert.Equal(t, sampleOutput+stallOutput(t)+conditionsKey+": 3 runs on a quiet machine\n", string(b), "-o saves what it read")
 
 	err = run(&buf, config{n: 1, in: filepath.Join(t.TempDir(), "empty.txt")})
 	require.Error(t, err, "a missing file")

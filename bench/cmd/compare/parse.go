@@ -34,7 +34,12 @@ type results struct {
 	goos       string
 	goarch     string
 	procs      string
+	conditions []string // how the runs were made, as compare saved them with -o
 }
+
+// conditionsKey starts the line in which compare saves the conditions of
+// its runs with the raw output.
+const conditionsKey = "compare-conditions"
 
 // parse reads `go test -bench` output and cmd/stall -json records. The k-th
 // result of a benchmark, and the k-th record of a stall row, belong to run k.
@@ -60,6 +65,8 @@ func parse(r io.Reader) (*results, error) {
 				res.goos = strings.TrimSpace(v)
 			case "goarch":
 				res.goarch = strings.TrimSpace(v)
+			case conditionsKey:
+				res.conditions = append(res.conditions, strings.TrimSpace(v))
 			}
 			continue
 		}

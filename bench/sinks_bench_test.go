@@ -66,6 +66,17 @@ func openStream(b *testing.B, dir string, p logsink.Policy) *opened {
 	return &opened{ws: s, stream: s, close: s.Close, lossy: p == logsink.Drop, counted: true}
 }
 
+// sinkNamed returns the sink called name.
+func sinkNamed(b *testing.B, name string) sink {
+	for _, sk := range sinks() {
+		if sk.name == name {
+			return sk
+		}
+	}
+	b.Fatalf("no sink %q", name)
+	return sink{}
+}
+
 // sinks lists every sink in the order of the results table.
 func sinks() []sink {
 	return []sink{
@@ -118,6 +129,7 @@ func (o *opened) finish(b *testing.B, dir string, want int) {
 		return
 	}
 	lines := countLines(b, dir)
+	lost := want - lines
 	if o.stream != nil {
 		st := o.stream.Stats()
 		if st.Errors != 0 || st.LostBytes != 0 {
@@ -127,8 +139,9 @@ func (o *opened) finish(b *testing.B, dir string, want int) {
 		if int(st.Entries) != lines {
 			b.Fatalf("stream accepted %d entries, the files hold %d lines", st.Entries, lines)
 		}
+		// The lines include those summaries too: count the drops.
+		lost = int(st.Dropped)
 	}
-	lost := want - lines
 	switch {
 	case o.lossy:
 		b.ReportMetric(float64(max(lost, 0))/float64(want), "dropped/op")
@@ -175,9 +188,12 @@ var modes = []struct {
 	{"parallel8", 8},
 }
 
-// loop runs op b.N times in the given mode.
+// loop runs op b.N times in the given mode, then stops the timer and
+// reports the mutex wait per op (mutexwait-ns/op).
 func loop(b *testing.B, parallelism int, op func()) {
+	wait := startMutexWait()
 	b.ResetTimer()
+	defer wait.stop(b)
 	if parallelism == 0 {
 		for range b.N {
 			op()

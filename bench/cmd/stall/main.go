@@ -10,23 +10,29 @@
 //
 // Each sink (BufferedWriteSyncer, zerolog's diode, Stream with Block, Stream
 // with Drop) is fed the entries by 1 and by 4 goroutines, and the program
-// prints the p50, p99, p99.9 and max latency of Write, the wall time until
-// the producers finished and until Close returned, and the entries delivered
-// and dropped. A second table repeats the runs against the same destination
-// without stalls: a drop policy should drop only under real pressure. The
-// first row of each table, discard, is the control: io.Discard through the
-// same timing loop shows what the machine and the Go scheduler add to every
-// latency (a producer preempted between its two clock readings).
+// prints the p50, p99, p99.9, p99.99 and max latency of Write, the number of
+// Writes over 1 ms, the wall time until the producers finished and until
+// Close returned, and the entries delivered and dropped. A second table
+// repeats the runs against the same destination without stalls (-every 0
+// runs only that one): a drop policy should drop only under real pressure.
+// The first row of each table, discard, is the control: io.Discard through
+// the same timing loop shows what the machine and the Go scheduler add to
+// every latency (a producer preempted between its two clock readings).
 //
 // Dropped is written minus delivered; for the streams it is also checked
 // against Stats().Dropped (delivered + Stats().Dropped must equal written).
 // The last columns count the destination's Write calls and the longest time
 // it went without one: with no stall, a long gap means the flusher was
 // waiting for a CPU.
+//
+// With -json the program prints one JSON object per row instead of the
+// tables (measure.StallRecord): cmd/compare runs it that way in each of its
+// interleaved runs and checks the goals on the medians.
 package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,6 +49,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog/diode"
+	"github.com/streamsink/streamsink/bench/internal/measure"
 	"github.com/streamsink/streamsink/logsink"
 	"go.uber.org/zap/zapcore"
 )
@@ -62,6 +69,10 @@ type config struct {
 // what the machine and the Go scheduler add to every latency.
 var sinkNames = []string{"discard", "bws", "diode", "stream-block", "stream-drop"}
 
+// streamBuffer is the streams' buffer size: logsink's default, which the
+// streams here keep.
+const streamBuffer = 1 << 20
+
 func main() {
 	cfg := config{}
 	var producers, sinks string
@@ -72,6 +83,7 @@ func main() {
 	flag.StringVar(&producers, "producers", "1,4", "comma-separated numbers of producer goroutines")
 	flag.StringVar(&sinks, "sinks", strings.Join(sinkNames, ","), "comma-separated sinks to run")
 	nostall := flag.Bool("nostall", true, "also run every sink against the destination without stalls")
+	asJSON := flag.Bool("json", false, "print one JSON object per row (for cmd/compare) instead of the tables")
 	flag.Parse()
 
 	var err error
@@ -85,24 +97,40 @@ func main() {
 	// zerolog's diode reports every set collision on the standard logger.
 	log.SetOutput(io.Discard)
 
-	fmt.Printf("%d entries of %d bytes per run; the destination stalls %v after every %d bytes; GOMAXPROCS %d, %d CPUs, %s\n\n",
-		cfg.entries, cfg.size, cfg.pause, cfg.every, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version())
-	var stalled, free []result
-	if cfg.every > 0 {
-		if stalled, err = runAll(cfg); err != nil {
-			fatalf("%v", err)
+	if !*asJSON {
+		stalls := "never stalls"
+		if cfg.every > 0 {
+			stalls = fmt.Sprintf("stalls %v after every %d bytes", cfg.pause, cfg.every)
 		}
-		printTable(os.Stdout, "With stalls", stalled)
+		fmt.Printf("%d entries of %d bytes per run; the destination %s; GOMAXPROCS %d, %d CPUs, %s\n\n",
+			cfg.entries, cfg.size, stalls, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version())
+	}
+	var runs []config // with stalls, then without
+	if cfg.every > 0 {
+		runs = append(runs, cfg)
 	}
 	if *nostall || cfg.every == 0 {
 		nc := cfg
 		nc.every = 0
-		if free, err = runAll(nc); err != nil {
+		runs = append(runs, nc)
+	}
+	for _, c := range runs {
+		rs, err := runAll(c)
+		if err != nil {
 			fatalf("%v", err)
 		}
-		printTable(os.Stdout, "Without stalls", free)
+		if *asJSON {
+			if err := printJSON(os.Stdout, c, rs); err != nil {
+				fatalf("%v", err)
+			}
+			continue
+		}
+		title := "Without stalls"
+		if c.every > 0 {
+			title = fmt.Sprintf("With stalls (%v after every %d bytes)", c.pause, c.every)
+		}
+		printTable(os.Stdout, title, rs)
 	}
-	printTargets(os.Stdout, targets(stalled, free))
 }
 
 func fatalf(format string, args ...any) {
@@ -230,8 +258,7 @@ func open(name string, dst *stallWriter) sink {
 type result struct {
 	sink        string
 	producers   int
-	p50, p99    time.Duration
-	p999, max   time.Duration
+	lat         measure.Latency
 	wall, total time.Duration // producers done; Close returned
 	written     int
 	delivered   int
@@ -341,15 +368,10 @@ func run(cfg config, name string, producers int) (result, error) {
 		return result{}, fmt.Errorf("close: %w", closeErr)
 	}
 
-	all := slices.Concat(lat...)
-	slices.Sort(all)
 	r := result{
 		sink:      name,
 		producers: producers,
-		p50:       quantile(all, 0.50),
-		p99:       quantile(all, 0.99),
-		p999:      quantile(all, 0.999),
-		max:       all[len(all)-1],
+		lat:       measure.Summarize(slices.Concat(lat...)),
 		wall:      wall,
 		total:     total,
 		written:   cfg.entries,
@@ -365,17 +387,12 @@ func run(cfg config, name string, producers int) (result, error) {
 	return r, r.check()
 }
 
-// quantile returns the q-quantile of sorted durations (nearest rank).
-func quantile(sorted []time.Duration, q float64) time.Duration {
-	i := int(q*float64(len(sorted))+0.999999) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
 func printTable(w io.Writer, title string, rs []result) {
+	dur := measure.FormatDuration
 	fmt.Fprintf(w, "%s\n\n", title)
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-	fmt.Fprintln(tw, "| sink\t| producers\t| p50\t| p99\t| p99.9\t| max\t| wall\t| wall+close\t| written\t| delivered\t| dropped\t| sink says dropped\t| dst writes\t| dst max gap\t|")
-	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
+	fmt.Fprintln(tw, "| sink\t| producers\t| p50\t| p99\t| p99.9\t| p99.99\t| max\t| Writes > 1ms\t| wall\t| wall+close\t| written\t| delivered\t| dropped\t| sink says dropped\t| dst writes\t| dst max gap\t|")
+	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
 	for _, r := range rs {
 		says := ""
 		switch {
@@ -389,86 +406,54 @@ func printTable(w io.Writer, title string, rs []result) {
 		if r.sink == "discard" {
 			delivered, dropped, writes, gap = "(control)", "", "", ""
 		}
-		fmt.Fprintf(tw, "| %s\t| %d\t| %s\t| %s\t| %s\t| %s\t| %s\t| %s\t| %d\t| %s\t| %s\t| %s\t| %s\t| %s\t|\n",
-			r.sink, r.producers, dur(r.p50), dur(r.p99), dur(r.p999), dur(r.max),
+		fmt.Fprintf(tw, "| %s\t| %d\t| %s\t| %s\t| %s\t| %s\t| %s\t| %d\t| %s\t| %s\t| %d\t| %s\t| %s\t| %s\t| %s\t| %s\t|\n",
+			r.sink, r.producers, dur(r.lat.P50), dur(r.lat.P99), dur(r.lat.P999), dur(r.lat.P9999), dur(r.lat.Max), r.lat.Slow,
 			dur(r.wall), dur(r.total), r.written, delivered, dropped, says, writes, gap)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
 }
 
-// A verdict is one target of issue 6 checked against the results.
-type verdict struct {
-	what string
-	got  string
-	met  bool
-}
-
-// targets checks the issue's targets that the runs cover.
-func targets(stalled, free []result) []verdict {
-	find := func(rs []result, sink string, producers int) (result, bool) {
-		for _, r := range rs {
-			if r.sink == sink && r.producers == producers {
-				return r, true
-			}
-		}
-		return result{}, false
+// record returns r as a machine-readable record of a run with cfg.
+func (r result) record(cfg config) measure.StallRecord {
+	rec := measure.StallRecord{
+		Kind:        measure.StallKind,
+		Stalls:      cfg.every > 0,
+		Sink:        r.sink,
+		Producers:   r.producers,
+		Entries:     cfg.entries,
+		Size:        cfg.size,
+		Every:       cfg.every,
+		Pause:       cfg.pause,
+		BufferSize:  streamBuffer,
+		Wall:        r.wall,
+		Total:       r.total,
+		Written:     r.written,
+		Delivered:   r.delivered,
+		SinkDropped: -1,
+		DstWrites:   r.dstWrites,
+		DstMaxGap:   r.dstGap,
 	}
-	var vs []verdict
-	for _, r := range stalled {
-		switch r.sink {
-		case "stream-drop":
-			vs = append(vs,
-				verdict{fmt.Sprintf("stall, stream-drop, %d producers: max Write latency < 1ms", r.producers), dur(r.max), r.max < time.Millisecond},
-				verdict{fmt.Sprintf("stall, stream-drop, %d producers: p99.9 < 10µs", r.producers), dur(r.p999), r.p999 < 10*time.Microsecond},
-				verdict{fmt.Sprintf("stall, stream-drop, %d producers: delivered + Stats().Dropped = written", r.producers),
-					fmt.Sprintf("%d + %d = %d", r.delivered, r.stats.Dropped, r.written), uint64(r.delivered)+r.stats.Dropped == uint64(r.written)})
-		case "stream-block":
-			vs = append(vs, verdict{fmt.Sprintf("stall, stream-block, %d producers: delivers every entry", r.producers),
-				fmt.Sprintf("%d of %d", r.delivered, r.written), r.delivered == r.written})
-			if r.producers == 4 {
-				if b, ok := find(stalled, "bws", 4); ok {
-					vs = append(vs, verdict{"stall, 4 producers: stream-block max Write latency < bws's",
-						fmt.Sprintf("%s vs %s", dur(r.max), dur(b.max)), r.max < b.max})
-				}
-			}
-		}
-	}
-	for _, r := range free {
-		if r.sink == "stream-drop" {
-			vs = append(vs, verdict{fmt.Sprintf("no stall, stream-drop, %d producers: delivers 100%%", r.producers),
-				fmt.Sprintf("%d of %d", r.delivered, r.written), r.delivered == r.written})
-		}
-	}
-	return vs
-}
-
-func printTargets(w io.Writer, vs []verdict) {
-	fmt.Fprintf(w, "Targets\n\n")
-	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-	fmt.Fprintln(tw, "| target\t| got\t| \t|")
-	fmt.Fprintln(tw, "|---\t|---:\t|---\t|")
-	for _, v := range vs {
-		m := "met"
-		if !v.met {
-			m = "**missed**"
-		}
-		fmt.Fprintf(tw, "| %s\t| %s\t| %s\t|\n", v.what, v.got, m)
-	}
-	tw.Flush()
-	fmt.Fprintln(w)
-}
-
-// dur formats a duration with three significant digits.
-func dur(d time.Duration) string {
+	rec.SetLatency(r.lat)
 	switch {
-	case d < time.Microsecond:
-		return fmt.Sprintf("%dns", d.Nanoseconds())
-	case d < time.Millisecond:
-		return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'g', 3, 64) + "µs"
-	case d < time.Second:
-		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'g', 3, 64) + "ms"
-	default:
-		return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
+	case r.stats != nil:
+		rec.SinkDropped = int64(r.stats.Dropped)
+	case r.sink == "diode":
+		rec.SinkDropped = r.alerts
 	}
+	if !rec.Stalls {
+		rec.Pause = 0
+	}
+	return rec
+}
+
+// printJSON prints one JSON object per result, a line each.
+func printJSON(w io.Writer, cfg config, rs []result) error {
+	enc := json.NewEncoder(w)
+	for _, r := range rs {
+		if err := enc.Encode(r.record(cfg)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

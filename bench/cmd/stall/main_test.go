@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"io"
 	"log"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/streamsink/streamsink/bench/internal/measure"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -72,8 +74,9 @@ func TestRunAccounting(t *testing.T) {
 		for _, r := range results {
 			assert.NoError(t, r.check(), "every=%d, %s, %d producers: accounting", every, r.sink, r.producers)
 			assert.Equal(t, cfg.entries, r.written, "every=%d, %s: written", every, r.sink)
-			assert.LessOrEqual(t, r.p50, r.p99, "every=%d, %s: p50 <= p99", every, r.sink)
-			assert.LessOrEqual(t, r.p999, r.max, "every=%d, %s: p99.9 <= max", every, r.sink)
+			assert.Equal(t, cfg.entries, r.lat.N, "every=%d, %s: every Write timed", every, r.sink)
+			assert.LessOrEqual(t, r.lat.P50, r.lat.P99, "every=%d, %s: p50 <= p99", every, r.sink)
+			assert.LessOrEqual(t, r.lat.P9999, r.lat.Max, "every=%d, %s: p99.99 <= max", every, r.sink)
 			if r.stats != nil {
 				assert.Equal(t, uint64(r.written), uint64(r.delivered)+r.stats.Dropped, "every=%d, %s: delivered + Stats().Dropped", every, r.sink)
 			}
@@ -81,23 +84,57 @@ func TestRunAccounting(t *testing.T) {
 	}
 }
 
-func TestQuantile(t *testing.T) {
-	d := make([]time.Duration, 1000)
-	for i := range d {
-		d[i] = time.Duration(i + 1)
+func TestPrintJSON(t *testing.T) {
+	cfg := small
+	cfg.sinks = []string{"bws", "diode", "stream-drop"}
+	cfg.producers = []int{4}
+	results, err := runAll(cfg)
+	require.NoError(t, err, "runs")
+	var buf bytes.Buffer
+	require.NoError(t, printJSON(&buf, cfg, results), "print")
+
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, len(results), "one line per result:\n%s", buf.String())
+	for i, line := range lines {
+		rec, ok := measure.ParseStallRecord(line)
+		require.True(t, ok, "line %d is a stall record: %s", i, line)
+		r := results[i]
+		assert.Equal(t, r.sink, rec.Sink, "sink")
+		assert.Equal(t, 4, rec.Producers, "producers")
+		assert.True(t, rec.Stalls, "%s: stalls", r.sink)
+		assert.Equal(t, cfg.every, rec.Every, "%s: stall size", r.sink)
+		assert.Equal(t, cfg.pause, rec.Pause, "%s: stall length", r.sink)
+		assert.Equal(t, streamBuffer, rec.BufferSize, "%s: buffer size", r.sink)
+		assert.Equal(t, r.lat.P999, rec.P999, "%s: p99.9", r.sink)
+		assert.Equal(t, r.lat.Max, rec.Max, "%s: max", r.sink)
+		assert.Equal(t, r.lat.Slow, rec.Slow, "%s: slow writes", r.sink)
+		assert.Equal(t, cfg.entries, rec.Written, "%s: written", r.sink)
+		assert.Equal(t, r.delivered, rec.Delivered, "%s: delivered", r.sink)
+		assert.Equal(t, r.dstWrites, rec.DstWrites, "%s: destination writes", r.sink)
+		switch r.sink {
+		case "bws":
+			assert.Equal(t, int64(-1), rec.SinkDropped, "bws cannot say what it dropped")
+		case "diode":
+			assert.Equal(t, r.alerts, rec.SinkDropped, "the diode's alerts")
+		default:
+			assert.Equal(t, int64(r.stats.Dropped), rec.SinkDropped, "the stream's Stats().Dropped")
+		}
 	}
-	tests := []struct {
-		give float64
-		want time.Duration
-	}{
-		{give: 0.5, want: 500},
-		{give: 0.99, want: 990},
-		{give: 0.999, want: 999},
-		{give: 1, want: 1000},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, quantile(d, tt.give), "quantile %v", tt.give)
-	}
+}
+
+func TestPrintTable(t *testing.T) {
+	cfg := small
+	cfg.sinks = []string{"discard", "stream-block"}
+	cfg.producers = []int{1}
+	results, err := runAll(cfg)
+	require.NoError(t, err, "runs")
+	var buf bytes.Buffer
+	printTable(&buf, "With stalls", results)
+	out := buf.String()
+	assert.Contains(t, out, "| p99.99 ", "p99.99 column")
+	assert.Contains(t, out, "| Writes > 1ms ", "slow Writes column")
+	assert.Regexp(t, `\| stream-block +\| 1 +\|.*\| 2000 +\| 2000 \(100\.0%\) +\| 0 +\| 0 \(Stats\)`, out, "stream-block row")
+	assert.Contains(t, out, "(control)", "discard row")
 }
 
 func TestValidate(t *testing.T) {

@@ -220,12 +220,12 @@ func (s *Stream) put(p []byte, wait bool, timeout time.Duration) error {
 	}
 	if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 		s.storeLocked(p)
-		woke := s.wakeFlusherLocked()
+		yield := s.wakeFlusherLocked() || s.pressedLocked()
 		if s.spill != nil {
 			s.wakeSpillerLocked()
 		}
 		s.mu.Unlock()
-		if woke {
+		if yield {
 			yieldToFlusher()
 		}
 		return nil
@@ -301,6 +301,17 @@ func (s *Stream) wakeLocked() {
 	if s.spill != nil {
 		s.wakeSpillerLocked()
 	}
+}
+
+// pressedLocked reports whether the buffer is more than half full while the
+// flusher is writing. Then the flusher's write has returned, or is about to,
+// and the flusher may be waiting for a CPU: with fewer CPUs than logging
+// goroutines, Go's scheduler hands the flusher's CPU to the writers during
+// its system call and does not give it back until a writer's time slice
+// ends (up to 10ms), by when the buffer is full. A writer that yields lets
+// it run; it costs the writer about a microsecond, only under pressure.
+func (s *Stream) pressedLocked() bool {
+	return s.flusher == flusherBusy && s.buf.used > len(s.buf.buf)/2
 }
 
 // yieldToFlusher lets the flusher just woken run. Without the yield, on a

@@ -1,6 +1,9 @@
 package netsink_test
 
 import (
+	"encoding/json"
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -144,4 +147,59 @@ func TestZapWarningDuringOutageWaitsAtMostKeepTimeout(t *testing.T) {
 	}
 	assert.Equal(t, dropped+1, s.Stats().Dropped, "the warning was dropped and counted")
 	assert.ErrorContains(t, s.Close(), "not written", "Close reports what the outage kept back")
+}
+
+// A collector outage under Drop with nothing logged afterwards: the drop
+// summary used to stay pending in the stream, and only Stats() knew. Now
+// Close (or Sync, or the next flush interval) writes it, and it reaches the
+// collector once it is back.
+func TestDropSummaryReachesTheCollector(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err, "listen")
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close(), "the collector is down")
+
+	s, err := netsink.Open(netsink.Config{Address: addr, ReconnectMin: time.Millisecond, ReconnectMax: 10 * time.Millisecond,
+		Config: logsink.Config{Policy: logsink.Drop, BufferSize: 8 << 10}})
+	require.NoError(t, err, "Open")
+	logger := zap.New(logsink.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), s, zapcore.InfoLevel))
+	for i := range 1000 {
+		logger.Info("burst", zap.Int("i", i))
+	}
+	dropped := s.Stats().Dropped
+	require.Positive(t, dropped, "the outage drops entries")
+
+	ln, err = net.Listen("tcp", addr) // the collector is back
+	require.NoError(t, err, "listen again on %s", addr)
+	defer ln.Close()
+	got := make(chan string, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			got <- ""
+			return
+		}
+		defer nc.Close()
+		b, _ := io.ReadAll(nc) // until the stream's Close
+		got <- string(b)
+	}()
+	require.NoError(t, s.Close(), "Close")
+	var received string
+	select {
+	case received = <-got:
+	case <-time.After(waitLimit):
+		t.Fatal("the collector received nothing")
+	}
+	var reported uint64
+	for _, line := range strings.Split(strings.TrimSpace(received), "\n") {
+		var e struct {
+			Msg     string `json:"msg"`
+			Dropped uint64 `json:"dropped_entries"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &e), "a JSON entry: %q", line)
+		if e.Msg == logsink.DroppedMessage {
+			reported += e.Dropped
+		}
+	}
+	assert.Equal(t, dropped, reported, "the summary at the collector reports every drop")
 }

@@ -36,7 +36,8 @@ type request struct {
 func (s *Stream) Sync() error { return s.request(reqSync) }
 
 // Flush writes everything buffered to the destination, without syncing it.
-// It waits at most the close timeout, like Sync.
+// It waits at most the close timeout, like Sync. With a spill, what the
+// destination cannot take now goes to the spill instead, as for Sync.
 func (s *Stream) Flush() error { return s.request(reqFlush) }
 
 // Rotate writes everything buffered, syncs the destination and then calls

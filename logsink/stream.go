@@ -335,6 +335,10 @@ func (s *Stream) dropOrYieldLocked(p []byte) error {
 		}
 		if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 			s.storeLocked(p)
+			s.wakeFlusherLocked()
+			if s.spill != nil {
+				s.wakeSpillerLocked()
+			}
 			s.mu.Unlock()
 			return nil
 		}

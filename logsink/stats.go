@@ -43,17 +43,15 @@ func (s Stats) String() string {
 }
 
 type counters struct {
-	entries, bytes, dropped, droppedBytes, lostBytes atomic.Uint64
-	flushes, errors, rotations, reopens, sampled     atomic.Uint64
-	spilledEntries, spilledBytes                     atomic.Uint64
-	replayedEntries, replayedBytes                   atomic.Uint64
-	spillBytes, spillCorrupt                         atomic.Uint64
+	dropped, droppedBytes, lostBytes             atomic.Uint64
+	flushes, errors, rotations, reopens, sampled atomic.Uint64
+	spilledEntries, spilledBytes                 atomic.Uint64
+	replayedEntries, replayedBytes               atomic.Uint64
+	spillBytes, spillCorrupt                     atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
 	return Stats{
-		Entries:      c.entries.Load(),
-		Bytes:        c.bytes.Load(),
 		Dropped:      c.dropped.Load(),
 		DroppedBytes: c.droppedBytes.Load(),
 		LostBytes:    c.lostBytes.Load(),

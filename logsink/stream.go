@@ -31,7 +31,8 @@ type Stream struct {
 	buf       ring      // entries accepted and not yet written
 	waiters   waitQueue // Block writers queued for room
 	flusher   flusherState
-	seqIn     uint64 // bytes stored since New
+	seqIn     uint64 // bytes stored since New: Stats().Bytes
+	entries   uint64 // entries stored since New: Stats().Entries
 	seqOut    uint64 // bytes released since New: written, or lost
 	needDrain bool
 	drainCh   chan struct{} // closed at the next drain; made on demand by Drained
@@ -220,7 +221,8 @@ func (s *Stream) put(p []byte, wait bool, timeout time.Duration) error {
 	}
 	if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 		s.storeLocked(p)
-		yield := s.wakeFlusherLocked() || s.pressedLocked()
+		s.wakeFlusherLocked()
+		yield := s.pressedLocked()
 		if s.spill != nil {
 			s.wakeSpillerLocked()
 		}
@@ -265,8 +267,7 @@ func (s *Stream) storeEntryLocked(p []byte) {
 		s.buf.put(p)
 	}
 	s.seqIn += uint64(len(p))
-	s.stats.entries.Add(1)
-	s.stats.bytes.Add(uint64(len(p)))
+	s.entries++ // a plain counter: an atomic add here would wait for the copy's stores
 	if s.buf.used >= s.opts.highWaterMark {
 		s.needDrain = true
 	}
@@ -496,9 +497,15 @@ func (s *Stream) Finished() bool {
 	return s.finished
 }
 
-// Stats returns the stream's counters. It takes no lock and is cheap enough
-// to call on every scrape.
-func (s *Stream) Stats() Stats { return s.stats.snapshot() }
+// Stats returns the stream's counters. It holds the stream's lock for a
+// moment, and is cheap enough to call on every scrape.
+func (s *Stream) Stats() Stats {
+	s.mu.Lock()
+	st := s.stats.snapshot()
+	st.Entries, st.Bytes = s.entries, s.seqIn
+	s.mu.Unlock()
+	return st
+}
 
 // String describes the stream for debugging.
 func (s *Stream) String() string {

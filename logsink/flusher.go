@@ -181,7 +181,7 @@ func (f *flusher) next(upTo uint64, batches bool) (*batch, error) {
 		s.mu.Unlock()
 		return nil, nil
 	}
-	p, ends := s.buf.take(f.ends)
+	p, ends := s.buf.take(f.ends, f.batchMax)
 	f.ends = ends
 	if len(p) == 0 {
 		// The spiller is moving the region to the spill; it wakes the

@@ -49,8 +49,8 @@ func newOutput(dst io.Writer) *output {
 	return o
 }
 
-// tracksEntries reports whether the write needs each entry's end.
-func (o *output) tracksEntries() bool { return o.sizer != nil || o.entries != nil }
+// needsEnds reports whether the write needs each entry's end.
+func (o *output) needsEnds() bool { return o.sizer != nil || o.entries != nil }
 
 func (o *output) writePlain(p []byte, _ []int) (int, error) { return o.dst.Write(p) }
 

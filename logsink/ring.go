@@ -1,5 +1,7 @@
 package logsink
 
+import "sort"
+
 // ring is the writers' buffer: the entries accepted and not yet written, in
 // the order their Writes returned, in one circular byte slice allocated once
 // at the buffer size. An entry is always stored in one piece: one that does
@@ -27,12 +29,14 @@ type ring struct {
 	used  int // bytes stored, big included
 	taken int // bytes from head (or big) that the flusher is writing now
 
-	track bool     // keep entry ends (for SizeRotator and EntryWriter)
-	ends  endQueue // the offset in buf just past each stored entry
+	ends     endQueue // the offset in buf just past each stored entry
+	needEnds bool     // take returns each entry's end (SizeRotator, EntryWriter, spill)
 }
 
-func newRing(size int, track bool) ring {
-	return ring{buf: make([]byte, size), track: track}
+// newRing allocates the ring. Its queue of entry ends starts with room for
+// entries of 128 bytes on average, and grows, once, if they are smaller.
+func newRing(size int, needEnds bool) ring {
+	return ring{buf: make([]byte, size), needEnds: needEnds, ends: endQueue{q: make([]int, 0, max(size/128, 16))}}
 }
 
 // fits reports whether an entry of n bytes can be stored now, in one piece.
@@ -56,9 +60,7 @@ func (r *ring) put(p []byte) {
 	copy(r.buf[at:], p)
 	r.tail = at + len(p)
 	r.used += len(p)
-	if r.track {
-		r.ends.push(r.tail)
-	}
+	r.ends.push(r.tail)
 }
 
 // putBig holds p, larger than the ring, as one entry of its own; the ring
@@ -71,11 +73,13 @@ func (r *ring) putBig(p []byte) {
 // pending returns the number of stored bytes the flusher has not taken.
 func (r *ring) pending() int { return r.used - r.taken }
 
-// take returns the next region for the flusher to write, in one piece, and
-// the end offset within it of each entry it holds (appended to ends[:0]).
+// take returns the next region for the flusher to write, in one piece, of
+// at most max bytes (but at least one entry), and the end offset within it
+// of each entry it holds (appended to ends[:0]). Regions of a bounded size
+// free room a batch at a time while a slow write goes on.
 // The region stays stored until release. A stored region is taken whole;
 // take returns nothing while one is taken.
-func (r *ring) take(ends []int) ([]byte, []int) {
+func (r *ring) take(ends []int, max int) ([]byte, []int) {
 	ends = ends[:0]
 	if r.taken > 0 || r.used == 0 {
 		return nil, ends
@@ -88,7 +92,10 @@ func (r *ring) take(ends []int) ([]byte, []int) {
 	if r.wrapped {
 		stop = r.end
 	}
-	if r.track {
+	if stop-r.head > max {
+		stop = r.ends.cut(r.head, r.head+max)
+	}
+	if r.needEnds {
 		ends = r.ends.within(r.head, stop, ends)
 	}
 	r.taken = stop - r.head
@@ -110,10 +117,7 @@ func (r *ring) release(n int) (atEntryEnd bool) {
 		return true
 	}
 	r.head += n
-	atEntryEnd = true
-	if r.track {
-		atEntryEnd = r.ends.popThrough(r.head)
-	}
+	atEntryEnd = r.ends.popThrough(r.head)
 	switch {
 	case r.used == 0:
 		r.head, r.tail, r.end, r.wrapped = 0, 0, 0, false
@@ -145,6 +149,19 @@ func (e *endQueue) push(end int) {
 		e.head = 0
 	}
 	e.q = append(e.q, end)
+}
+
+// cut returns the end of the last entry stored from offset from that ends
+// at or before limit, or the end of the first entry if that one is longer.
+// The ends from from on increase until the ring wraps, after which they
+// are at most from: a binary search finds it.
+func (e *endQueue) cut(from, limit int) int {
+	q := e.q[e.head:]
+	i := sort.Search(len(q), func(k int) bool { return q[k] > limit || q[k] <= from })
+	if i == 0 {
+		return q[0]
+	}
+	return q[i-1]
 }
 
 // within appends to out, relative to from, the ends in (from, to] at the

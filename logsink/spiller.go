@@ -128,7 +128,7 @@ func (s *Stream) moveToSpill(upTo uint64) (int, error) {
 			s.mu.Unlock()
 			return moved, nil
 		}
-		p, ends := s.buf.take(s.spillEnds)
+		p, ends := s.buf.take(s.spillEnds, len(s.buf.buf))
 		s.spillEnds = ends
 		s.mu.Unlock()
 		if len(p) == 0 {
@@ -271,7 +271,7 @@ func (s *Stream) saveToSpillLocked(held []byte, heldEnds []int) (unsaved int) {
 	}
 	for {
 		s.mu.Lock()
-		p, ends := s.buf.take(s.spillEnds)
+		p, ends := s.buf.take(s.spillEnds, len(s.buf.buf))
 		s.spillEnds = ends
 		s.mu.Unlock()
 		if len(p) == 0 {

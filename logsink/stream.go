@@ -150,7 +150,7 @@ func newStream(dst io.Writer, opts []Option) *Stream {
 // stream has hooks or a spill.
 func (s *Stream) start() {
 	// A spill stores entries one by one, so it needs their ends too.
-	s.buf = newRing(s.opts.bufferSize, s.out.tracksEntries() || s.spill != nil)
+	s.buf = newRing(s.opts.bufferSize, s.out.needsEnds() || s.spill != nil)
 	binder, isBinder := s.out.dst.(Binder)
 	s.hooks = newHooks(&s.opts, isBinder)
 	if isBinder {
@@ -221,8 +221,7 @@ func (s *Stream) put(p []byte, wait bool, timeout time.Duration) error {
 	}
 	if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 		s.storeLocked(p)
-		s.wakeFlusherLocked()
-		yield := s.pressedLocked()
+		yield := s.wakeFlusherLocked() || s.pressedLocked()
 		if s.spill != nil {
 			s.wakeSpillerLocked()
 		}

@@ -9,7 +9,8 @@
 //	go run ./cmd/stall -entries 20000    # a quicker look
 //
 // Each sink (BufferedWriteSyncer, zerolog's diode, Stream with Block, Stream
-// with Drop) is fed the entries by 1 and by 4 goroutines, and the program
+// with Drop, Stream with Block and a spill on disk) is fed the entries by 1
+// and by 4 goroutines, and the program
 // prints the p50, p99, p99.9, p99.99 and max latency of Write, the number of
 // Writes over 1 ms, the wall time until the producers finished and until
 // Close returned, and the entries delivered and dropped. A second table
@@ -67,7 +68,7 @@ type config struct {
 // sinkNames are the sinks, in the order of the tables. discard is the
 // control: a Write that does nothing, through the same timing loop, shows
 // what the machine and the Go scheduler add to every latency.
-var sinkNames = []string{"discard", "bws", "diode", "stream-block", "stream-drop"}
+var sinkNames = []string{"discard", "bws", "diode", "stream-block", "stream-drop", "stream-spill"}
 
 // streamBuffer is the streams' buffer size: logsink's default, which the
 // streams here keep.
@@ -248,6 +249,19 @@ func open(name string, dst *stallWriter) sink {
 	case "stream-block":
 		s := logsink.New(dst)
 		return sink{w: s, close: s.Close, stream: s}
+	case "stream-spill":
+		// Block with a spill on disk: the writers never wait for the
+		// stalls; Close waits while the spill drains into the stalling
+		// destination, so its close timeout is long.
+		dir, err := os.MkdirTemp("", "stall-spill-*")
+		if err != nil {
+			fatalf("spill directory: %v", err)
+		}
+		s, err := logsink.Open(dst, logsink.WithSpill(dir, 1<<30), logsink.WithCloseTimeout(5*time.Minute))
+		if err != nil {
+			fatalf("open the spill stream: %v", err)
+		}
+		return sink{w: s, close: func() error { return errors.Join(s.Close(), os.RemoveAll(dir)) }, stream: s}
 	default: // stream-drop
 		s := logsink.New(dst, logsink.WithPolicy(logsink.Drop))
 		return sink{w: s, close: s.Close, stream: s}

@@ -17,24 +17,23 @@ import "sort"
 // what the destination took; writers keep storing into the free space
 // meanwhile. All methods need the stream's lock.
 type ring struct {
-	buf []byte
 	// Stored bytes are [head, tail) when !wrapped, and [head, end) then
 	// [0, tail) when wrapped. The free space is [tail, len) and [0, head)
 	// when !wrapped, [tail, head) when wrapped.
-	head, tail, end int
+	tail, head, end int
+	used            int // bytes stored, big included
+	taken           int // bytes from head (or big) that the flusher is writing now
 	wrapped         bool
+	needEnds        bool // take returns each entry's end (SizeRotator, EntryWriter, spill)
 
-	big []byte // an entry larger than buf, held alone; written first
-
-	used  int // bytes stored, big included
-	taken int // bytes from head (or big) that the flusher is writing now
-
-	ends     endQueue // the offset in buf just past each stored entry
-	needEnds bool     // take returns each entry's end (SizeRotator, EntryWriter, spill)
+	buf  []byte
+	ends endQueue // the offset in buf just past each stored entry
+	big  []byte   // an entry larger than buf, held alone; written first
 }
 
 // newRing allocates the ring. Its queue of entry ends starts with room for
-// entries of 128 bytes on average, and grows, once, if they are smaller.
+// a full ring of entries of 128 bytes on average; with smaller entries it
+// grows while the ring first fills with them, and not after.
 func newRing(size int, needEnds bool) ring {
 	return ring{buf: make([]byte, size), needEnds: needEnds, ends: endQueue{q: make([]int, 0, max(size/128, 16))}}
 }

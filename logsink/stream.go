@@ -21,26 +21,30 @@ const maxFlushAt = 1 << 20
 // Create one with New; it starts a flusher goroutine (and, if hooks are
 // set, a hook goroutine) that Close stops.
 type Stream struct {
-	opts    options
-	flushAt int // pending bytes that wake the flusher
-	out     *output
-	hooks   *hooks // nil without hooks
-	stats   counters
-
+	// Every Write takes mu and reads or writes the fields after it, up to
+	// buf's data: they are kept together, so that a Write moves few cache
+	// lines between CPUs.
 	mu        sync.Mutex
+	ended     bool
+	needDrain bool
+	flusher   flusherState
+	seqIn     uint64    // bytes stored since New: Stats().Bytes
+	entries   uint64    // entries stored since New: Stats().Entries
+	failed    error     // permanent destination failure; later entries are dropped
+	flushAt   int       // pending bytes that wake the flusher
 	buf       ring      // entries accepted and not yet written
 	waiters   waitQueue // Block writers queued for room
-	flusher   flusherState
-	seqIn     uint64 // bytes stored since New: Stats().Bytes
-	entries   uint64 // entries stored since New: Stats().Entries
-	seqOut    uint64 // bytes released since New: written, or lost
-	needDrain bool
-	drainCh   chan struct{} // closed at the next drain; made on demand by Drained
-	ended     bool
-	finished  bool
-	failed    error // permanent destination failure; later entries are dropped
-	abandoned bool  // End gave up waiting for a destination call
 	sum       summary
+
+	seqOut    uint64        // bytes released since New: written, or lost
+	drainCh   chan struct{} // closed at the next drain; made on demand by Drained
+	finished  bool
+	abandoned bool // End gave up waiting for a destination call
+
+	opts  options
+	out   *output
+	hooks *hooks // nil without hooks
+	stats counters
 
 	// With a spill (WithSpill): the store, the goroutine that fills it, and
 	// the ring's level that wakes that goroutine.
@@ -68,7 +72,7 @@ type Stream struct {
 }
 
 // flusherState tells writers whether they must wake the flusher.
-type flusherState int
+type flusherState uint8
 
 const (
 	flusherIdle    flusherState = iota // waiting for a wake-up, a tick or a request
@@ -171,7 +175,9 @@ func (s *Stream) start() {
 
 // Write buffers p as one entry and returns without waiting for the
 // destination, unless the buffer is full and the policy is Block. p is copied,
-// never kept. Write makes no system call and allocates nothing.
+// never kept. Write makes no system call and allocates nothing (but, once,
+// to note the ends of more entries than a full buffer of 128-byte entries
+// holds).
 //
 // Under Drop, an entry that does not fit, or is larger than the whole
 // buffer, is dropped whole, counted and reported through OnDrop, and Write

@@ -83,8 +83,8 @@
 // logs hold what attackers look for. [WithAuthorize] checks each request
 // first (401 or 403 with the error's text, see [ErrUnauthenticated]).
 // [WithMaxClients] (8) bounds the clients following at once; past it a
-// client gets 503 with a Retry-After. Each client holds two buffers of the
-// buffer size (512 KiB by default).
+// client gets 503 with a Retry-After. Each client holds one buffer of the
+// buffer size (256 KiB by default).
 //
 // # Closing
 //

@@ -52,9 +52,8 @@ func newOptions(opts []Option) options {
 
 // WithBufferSize sets the size of each client's buffer: entries that do
 // not fit while the client is slow are dropped for that client alone, and
-// counted in the summary it gets at the gap. Each client holds two buffers
-// of this size (the stream's own and the one being written). It is clamped
-// to logsink.MaxBufferSize. Defaults to 256 KiB if unspecified or n <= 0.
+// counted in the summary it gets at the gap. Each client holds one buffer
+// of this size (its stream's). It is clamped to logsink.MaxBufferSize. Defaults to 256 KiB if unspecified or n <= 0.
 func WithBufferSize(n int) Option {
 	return optionFunc(func(o *options) {
 		if n > 0 {

@@ -130,7 +130,7 @@ func TestMapstructureErrorsNameTheKey(t *testing.T) {
 // A number decodes as it is; ranges are Validate's to check, as for JSON
 // and YAML.
 func TestMapstructureThenValidate(t *testing.T) {
-	cfg, err := load(t, "ship:\n  address: h:1\n  max_message_size: -1\n")
+	cfg, err := load(t, "ship:\n  address: h:1\n  buffer_size: -1\n")
 	require.NoError(t, err, "decode")
-	assert.ErrorContains(t, cfg.Ship.Validate(), "max_message_size=-1: must not be negative", "Validate")
+	assert.ErrorContains(t, cfg.Ship.Validate(), "buffer_size=-1: must not be negative", "Validate")
 }

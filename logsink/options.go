@@ -156,7 +156,9 @@ func WithKeepTimeout(d time.Duration) Option {
 
 // A SummaryFunc appends to b one encoded entry, with its line ending, that
 // reports entries dropped since the previous summary: how many and how many
-// bytes, at time at. The stream writes it where the gap is.
+// bytes, at time at. The stream writes it where the gap is. It is called
+// with the stream's lock held, so it must only encode: it must not call the
+// stream.
 type SummaryFunc func(b []byte, at time.Time, entries, bytes uint64) []byte
 
 // WithDropSummary sets how the stream marks a gap in the log: after entries

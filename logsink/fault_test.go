@@ -122,7 +122,7 @@ func TestFaultInjectionRotation(t *testing.T) {
 			}()
 			run.writeConcurrently(4, 300)
 			close(stop)
-			<-rotated
+			sinktest.Receive(t, rotated, hangBound, "the rotating goroutine stopping")
 			require.NoError(t, run.close(), "Close")
 			run.waitFlusher()
 			files := f.contents()

@@ -78,7 +78,7 @@ func TestCloseBoundedWhenDestinationHangs(t *testing.T) {
 			w.Hold()
 			_, err := s.Write([]byte("stuck in the destination\n"))
 			require.NoError(t, err)
-			<-w.Entered() // the flusher is inside Write, which will not return
+			sinktest.Receive(t, w.Entered(), hangBound, "the flusher entering Write") // a Write that will not return
 			_, err = s.Write([]byte("still buffered\n"))
 			require.NoError(t, err)
 
@@ -124,7 +124,7 @@ func TestRequestsBoundedWhenDestinationHangs(t *testing.T) {
 	w.Hold()
 	_, err := s.Write([]byte("stuck\n"))
 	require.NoError(t, err)
-	<-w.Entered()
+	sinktest.Receive(t, w.Entered(), hangBound, "the flusher entering Write")
 	for name, call := range map[string]func() error{"Sync": s.Sync, "Flush": s.Flush} {
 		sinktest.Bounded(t, hangBound, name, func() {
 			assert.ErrorIs(t, call(), os.ErrDeadlineExceeded, "%s gives up after the close timeout", name)
@@ -192,13 +192,14 @@ func TestKeepTimeoutIgnoredUnderBlock(t *testing.T) {
 	w.Hold()
 	_, err := s.Write(make([]byte, 64))
 	require.NoError(t, err)
-	<-w.Entered()
+	sinktest.Receive(t, w.Entered(), hangBound, "the flusher entering Write")
 	done := make(chan error)
 	go func() {
 		_, err := s.WriteKeep([]byte("kept\n"))
 		done <- err
 	}()
-	for logsink.WaitersOf(s) == 0 {
+	for start := time.Now(); logsink.WaitersOf(s) == 0; {
+		require.Less(t, time.Since(start), hangBound, "WriteKeep did not queue for room")
 		select {
 		case err := <-done:
 			t.Fatalf("WriteKeep returned %v without room", err)

@@ -114,7 +114,7 @@ func TestSpillSurvivesADestinationThatHangs(t *testing.T) {
 	assert.ErrorIs(t, closeErr, os.ErrDeadlineExceeded, "Close gave up on the stuck Write")
 	assert.Zero(t, s.Stats().LostBytes, "what memory held is in the spill, not lost")
 	w.Release()
-	<-logsink.FlusherDone(s)
+	sinktest.Receive(t, logsink.FlusherDone(s), hangBound, "the flusher exiting after the stuck Write returned")
 
 	next := sinktest.NewWriter()
 	again, err := logsink.Open(next, logsink.WithSpill(dir, 64<<20))

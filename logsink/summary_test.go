@@ -73,7 +73,7 @@ func TestSummaryWrittenAtFlushInterval(t *testing.T) {
 	}
 	require.Positive(t, s.Stats().Dropped, "the burst drops entries")
 	w.Release()
-	<-drained // the burst is written; nothing has been logged since the drops
+	sinktest.Receive(t, drained, hangBound, "the drain after the burst") // nothing has been logged since the drops
 	_, _, summaries := summed(coreLines(t, w))
 	require.Zero(t, summaries, "no summary yet: nothing was logged after the gap")
 
@@ -83,7 +83,7 @@ func TestSummaryWrittenAtFlushInterval(t *testing.T) {
 	w.Hold()
 	clk.WaitTickers(1)
 	clk.Add(time.Second) // the flush interval: the flusher writes the summary
-	<-w.Entered()
+	sinktest.Receive(t, w.Entered(), hangBound, "the flusher writing the summary")
 	assert.Positive(t, s.Buffered(), "the flusher is writing the summary")
 	w.Release()
 	require.NoError(t, s.Close())

@@ -115,3 +115,19 @@ func Bounded(t testing.TB, d time.Duration, what string, f func()) {
 		t.Fatalf("%s did not return within %s: a hang", what, d)
 	}
 }
+
+// Receive waits for a value from ch and returns it, or fails the test if
+// none comes within d, naming what it waited for.
+func Receive[T any](t testing.TB, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("%s did not happen within %s", what, d)
+		var zero T
+		return zero
+	}
+}

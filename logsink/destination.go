@@ -1,6 +1,8 @@
 package logsink
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -84,4 +86,36 @@ type Binding struct {
 	// whole. A Close that takes longer makes the stream's Close give up on
 	// it.
 	CloseTimeout time.Duration
+}
+
+// ErrBadEnds is the error CheckEnds returns for entry ends that do not fit
+// their bytes: a bug in the stream, never in the caller's data. A stream
+// whose EntryWriter returns it (with n == 0) counts the batch as lost in
+// Stats().LostBytes, reports it once through OnError and does not retry it.
+// Test with errors.Is.
+var ErrBadEnds = errors.New("logsink: entry ends do not fit the batch (a bug)")
+
+// CheckEnds reports, for an EntryWriter about to slice p at ends, whether
+// the ends are what the stream promises: at least one, strictly increasing,
+// the first above 0 and the last exactly len(p), so that no entry is empty
+// and none is cut or merged. A nil ends with an empty p is valid. The error
+// wraps ErrBadEnds and says which end is wrong.
+func CheckEnds(p []byte, ends []int) error {
+	if len(ends) == 0 {
+		if len(p) == 0 {
+			return nil
+		}
+		return fmt.Errorf("%w: %d bytes with no entry end", ErrBadEnds, len(p))
+	}
+	prev := 0
+	for i, e := range ends {
+		if e <= prev {
+			return fmt.Errorf("%w: end %d is %d, not above %d", ErrBadEnds, i, e, prev)
+		}
+		prev = e
+	}
+	if prev != len(p) {
+		return fmt.Errorf("%w: last end is %d, the batch holds %d bytes", ErrBadEnds, prev, len(p))
+	}
+	return nil
 }

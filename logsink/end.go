@@ -101,6 +101,10 @@ func (s *Stream) end(p []byte) error {
 		spillerBy.Stop()
 	}
 
+	s.mu.Lock()
+	s.endDrainLocked() // whatever End met, no drain is to come
+	s.mu.Unlock()
+
 	hooksBy := until(timeout)
 	defer hooksBy.Stop()
 	if !s.hooks.close(hooksBy.C) {

@@ -245,7 +245,8 @@ func (f *flusher) caughtUpLocked(upTo uint64, batches bool) bool {
 	case !batches:
 		return true
 	}
-	return s.buf.pending() < s.flushAt && s.waiters.len() == 0
+	// A producer waiting for Drained wants the whole buffer written now.
+	return s.buf.pending() < s.flushAt && s.waiters.len() == 0 && s.drainCh == nil
 }
 
 // failed handles a failed background write: a permanent failure stops the
@@ -295,6 +296,7 @@ func (f *flusher) failPermanently(err error) {
 	s.seqOut += uint64(lost)
 	s.flusher = flusherIdle
 	s.waiters.wakeAll()
+	s.endDrainLocked() // nothing is buffered, nor will be
 	s.mu.Unlock()
 	s.stats.lostBytes.Add(uint64(lost))
 	s.fail(err)
@@ -525,9 +527,12 @@ func (f *flusher) end() error {
 		err = fmt.Errorf("logsink: close: destination failed, %d bytes lost: %w", s.stats.lostBytes.Load(), failed)
 	case failed != nil:
 		err = failed
-	case rest > 0:
+	case rest > 0 && err != nil:
 		s.stats.lostBytes.Add(uint64(rest))
 		err = fmt.Errorf("logsink: close: %d bytes not written: %w", rest, err)
+	case rest > 0:
+		s.stats.lostBytes.Add(uint64(rest))
+		err = fmt.Errorf("logsink: close: %d bytes not written", rest)
 	case left > 0:
 		err = fmt.Errorf("logsink: close: %d bytes left in the spill %q for the next stream on it: %w",
 			left, s.opts.spillDir, ErrLeftInSpill)

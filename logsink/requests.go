@@ -69,25 +69,25 @@ func (s *Stream) request(kind requestKind) error {
 		return ErrClosed
 	}
 	r := request{kind: kind, reply: make(chan error, 1)}
+	deadline := s.opts.clock.NewTicker(s.opts.closeTimeout)
+	defer deadline.Stop()
 	if s.spill != nil && (kind == reqSync || kind == reqFlush) {
 		select {
 		case s.reqs <- r:
-			return <-r.reply
 		default:
 			// The flusher is writing, perhaps to a destination that
 			// does not take data: make everything durable in the spill
 			// without it.
 			return s.syncToSpill()
 		}
-	}
-	deadline := s.opts.clock.NewTicker(s.opts.closeTimeout)
-	defer deadline.Stop()
-	select {
-	case s.reqs <- r:
-	case <-s.done:
-		return ErrClosed
-	case <-deadline.C:
-		return s.timedOut(kind)
+	} else {
+		select {
+		case s.reqs <- r:
+		case <-s.done:
+			return ErrClosed
+		case <-deadline.C:
+			return s.timedOut(kind)
+		}
 	}
 	select {
 	case err := <-r.reply:

@@ -185,8 +185,9 @@ func (s *Stream) start() {
 // output. Entries are also dropped and counted when a Block timeout expires
 // or the destination has failed for good. After End, Write returns
 // ErrClosed and changes nothing; a Write still waiting for room when End is
-// called returns ErrClosed too. Stats count every Write that returns nil,
-// as accepted or as dropped, and none that returns an error.
+// called returns ErrClosed too. A Write of zero bytes before End stores and
+// counts nothing and returns 0, nil. Stats count every non-empty Write that
+// returns nil, as accepted or as dropped, and none that returns an error.
 func (s *Stream) Write(p []byte) (int, error) {
 	if err := s.put(p, s.opts.policy == Block, s.opts.blockTimeout); err != nil {
 		return 0, err
@@ -224,6 +225,12 @@ func (s *Stream) put(p []byte, wait bool, timeout time.Duration) error {
 	if s.ended {
 		s.mu.Unlock()
 		return ErrClosed
+	}
+	if len(p) == 0 {
+		// Nothing to store: an empty entry would be a record of nothing
+		// at a collector, and an end equal to the one before it.
+		s.mu.Unlock()
+		return nil
 	}
 	if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 		s.storeLocked(p)
@@ -446,6 +453,11 @@ func (s *Stream) NeedDrain() bool {
 // Drained returns a channel that is closed when the buffer has emptied after
 // reaching the high-water mark, Node's 'drain' event. When no drain is due it
 // returns a closed channel.
+//
+// A producer waiting for it starts the flusher at once. It is closed, and
+// NeedDrain is false, once the destination has failed for good (what was
+// buffered is lost and counted) and once Close or End has returned,
+// whatever they met: a loop waiting for drains never outlives the stream.
 func (s *Stream) Drained() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -467,12 +479,18 @@ func (s *Stream) drainedLocked() bool {
 	if !s.needDrain || s.buf.used > 0 {
 		return false
 	}
+	s.endDrainLocked()
+	return true
+}
+
+// endDrainLocked ends a due drain: NeedDrain turns false and a producer
+// waiting on Drained goes on.
+func (s *Stream) endDrainLocked() {
 	s.needDrain = false
 	if s.drainCh != nil {
 		close(s.drainCh)
 		s.drainCh = nil
 	}
-	return true
 }
 
 // Buffered returns the number of bytes accepted and not yet taken by the

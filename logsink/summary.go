@@ -71,7 +71,7 @@ func (s *Stream) summaryBeforeLocked(n int) int {
 // storeSummaryLocked stores a due summary on its own, if it fits, and
 // reports whether one is still due and will fit once the buffer empties.
 func (s *Stream) storeSummaryLocked() bool {
-	if !s.sum.due(&s.stats) || s.failed != nil {
+	if !s.sum.due(&s.stats) || s.failed != nil || s.abandoned {
 		return false
 	}
 	n := s.sum.size(&s.stats, s.opts.clock)

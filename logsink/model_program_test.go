@@ -1,8 +1,8 @@
 package logsink_test
 
 import (
-	"os"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 

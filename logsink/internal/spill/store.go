@@ -448,7 +448,7 @@ func (st *Store) Prepend(p []byte, ends []int) error {
 	return st.writePositionLocked()
 }
 
-// Read returns the oldest entries not yet delivered, up to max bytes of
+// Read returns the oldest entries not yet delivered, up to maxBytes of
 // them (at least one entry, whatever its size), in buf and ends (reused),
 // with their ends. It returns none when the store is empty. The entries
 // stay in the store until Ack; until then Read returns ErrReadPending, and
@@ -460,7 +460,7 @@ func (st *Store) Prepend(p []byte, ends []int) error {
 // or read, or whose header is wrong, is skipped whole, counted the same
 // and in CorruptSegments, and renamed to "<name>.bad". Read returns an
 // error only when it cannot record the skip (the position file fails).
-func (st *Store) Read(buf []byte, ends []int, max int) ([]byte, []int, error) {
+func (st *Store) Read(buf []byte, ends []int, maxBytes int) ([]byte, []int, error) {
 	buf, ends = buf[:0], ends[:0]
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -472,22 +472,24 @@ func (st *Store) Read(buf []byte, ends []int, max int) ([]byte, []int, error) {
 	}
 	for len(st.segs) > 0 {
 		head := st.segs[0]
-		if st.readOff >= head.size {
-			if st.writingHead() {
-				return buf, ends, nil // caught up with Append
-			}
-			if err := st.dropHeadLocked(); err != nil {
-				return buf, ends, err
-			}
-			continue
+		if st.readOff >= head.size && st.writingHead() {
+			return buf, ends, nil // caught up with Append
 		}
+		// Even a segment with no records is opened: its header says
+		// whether it is what its name says.
 		if err := st.openReaderLocked(); err != nil {
 			if err := st.skipSegmentLocked(err); err != nil {
 				return buf, ends, err
 			}
 			continue
 		}
-		off, bad := st.readRecords(&buf, &ends, head.size, max)
+		if st.readOff >= head.size {
+			if err := st.dropHeadLocked(); err != nil {
+				return buf, ends, err
+			}
+			continue
+		}
+		off, bad := st.readRecords(&buf, &ends, head.size, maxBytes)
 		if len(ends) > 0 {
 			st.readOff = off
 			st.pending, st.pendLen = len(ends), len(buf)
@@ -506,9 +508,9 @@ func (st *Store) Read(buf []byte, ends []int, max int) ([]byte, []int, error) {
 func (st *Store) writingHead() bool { return st.w != nil && len(st.segs) == 1 }
 
 // readRecords reads whole records of the oldest segment from readOff up to
-// limit, up to max bytes of entries, into buf and ends. It returns where
+// limit, up to maxBytes of entries, into buf and ends. It returns where
 // it stopped and, if a bad record or a read error stopped it, what.
-func (st *Store) readRecords(buf *[]byte, ends *[]int, limit int64, max int) (int64, error) {
+func (st *Store) readRecords(buf *[]byte, ends *[]int, limit int64, maxBytes int) (int64, error) {
 	off := st.readOff
 	for off < limit {
 		if limit-off < recordHead {
@@ -525,7 +527,7 @@ func (st *Store) readRecords(buf *[]byte, ends *[]int, limit int64, max int) (in
 		case n > MaxEntry || recordHead+n > limit-off:
 			return off, fmt.Errorf("a record of length %d cut short or corrupt", n)
 		}
-		if len(*ends) > 0 && len(*buf)+int(n) > max {
+		if len(*ends) > 0 && len(*buf)+int(n) > maxBytes {
 			return off, nil // the batch is full
 		}
 		start := len(*buf)
@@ -604,6 +606,13 @@ func (st *Store) skipSegmentLocked(why error) error {
 		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped", head.name(), why, skipped))
 		st.ackOff, st.readOff = head.size, head.size
 		return st.writePositionLocked()
+	}
+	if head.size <= segmentHead {
+		// No records to keep for a look: a segment begun just before a
+		// power cut, whose header did not reach the disk.
+		st.report(fmt.Errorf("spill: segment %s: %w: no records, removed", head.name(), why))
+		st.ackOff = segmentHead
+		return st.dropHeadLocked()
 	}
 	bad := head.name() + ".bad"
 	if err := st.fs.Rename(head.name(), bad); err != nil {

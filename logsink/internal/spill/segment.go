@@ -20,6 +20,7 @@ import (
 type segment struct {
 	id, order uint64
 	size      int64 // bytes in the file: what was written, or found at Open
+	broken    error // why Open could not stat or fsync it: Read skips it
 }
 
 const (

@@ -171,11 +171,7 @@ func (st *Store) recover() error {
 		if err == nil {
 			err = st.syncFile(sg.name())
 		}
-		if err != nil {
-			// Read skips it and counts it.
-			st.report(fmt.Errorf("spill: segment %s: %w", sg.name(), err))
-		}
-		sg.size = size
+		sg.size, sg.broken = size, err // Read skips a broken one, counts and reports it
 	}
 	if removed || len(st.segs) > 0 {
 		if err := st.fs.SyncDir(); err != nil {
@@ -477,7 +473,11 @@ func (st *Store) Read(buf []byte, ends []int, maxBytes int) ([]byte, []int, erro
 		}
 		// Even a segment with no records is opened: its header says
 		// whether it is what its name says.
-		if err := st.openReaderLocked(); err != nil {
+		err := head.broken
+		if err == nil {
+			err = st.openReaderLocked()
+		}
+		if err != nil {
 			if err := st.skipSegmentLocked(err); err != nil {
 				return buf, ends, err
 			}

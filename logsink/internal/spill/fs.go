@@ -44,8 +44,9 @@ type File interface {
 }
 
 // ErrInUse is returned by Open (through FS.Lock) when another store, in
-// this process or another, holds the directory. Test with errors.Is.
-var ErrInUse = errors.New("spill: directory in use by another stream")
+// this process or another, holds the directory. Test with errors.Is. Its
+// text is logsink's, so that logsink.ErrSpillInUse can be this error.
+var ErrInUse = errors.New("logsink: spill directory in use by another stream")
 
 // lockName is the file that holds the directory's lock. It is the name the
 // spill of earlier versions used, so that an old and a new stream on one

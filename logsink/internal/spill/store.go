@@ -402,7 +402,8 @@ func (st *Store) Prepend(p []byte, ends []int) error {
 		return ErrClosed
 	case st.pending > 0:
 		return ErrReadPending
-	case len(st.segs) == 0:
+	case st.stats.size.Load() == 0:
+		// Nothing to go before: after everything delivered is the same.
 		if err := st.appendLocked(p, ends); err != nil {
 			return err
 		}

@@ -555,3 +555,28 @@ func TestWriteErrorStoresNothing(t *testing.T) {
 	assert.Zero(t, st.Stats().CorruptBytes)
 	assert.False(t, errors.Is(st.Sync(), syscall.ENOSPC))
 }
+
+// A corrupt tail in the segment being appended to leaves it delivered to
+// its end: the store is empty, and Prepend must still take a batch.
+func TestPrependAfterASkippedTailInTheNewestSegment(t *testing.T) {
+	d := NewSimDisk()
+	var r reports
+	st := openStore(t, Config{FS: d, Report: r.report})
+	mustAppend(t, st, "good")
+	mustAppend(t, st, "bad")
+	seg := segmentNames(t, d)[0]
+	data, err := d.ReadFile(seg)
+	require.NoError(t, err)
+	f, err := d.Open(seg)
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte("BAD"), int64(bytes.LastIndex(data, []byte("bad"))))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"good"}, drain(t, st))
+	require.Len(t, r.errs, 1, "the corrupt record is reported")
+	require.True(t, st.Empty())
+
+	p, ends := joined("held")
+	require.NoError(t, st.Prepend(p, ends))
+	mustAppend(t, st, "later")
+	assert.Equal(t, []string{"held", "later"}, drain(t, st))
+}

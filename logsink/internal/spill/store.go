@@ -141,9 +141,12 @@ func (st *Store) recover() error {
 	if legacy > 0 {
 		st.report(fmt.Errorf("spill: %d files of an older spill format (*.seg, position) in the directory: not read, left in place", legacy))
 	}
-	p, err := st.openPosition()
+	p, found1, err := st.openPosition()
 	if err != nil {
 		return err
+	}
+	if !found1 && len(found) > 0 {
+		st.report(fmt.Errorf("spill: no readable position for %d segments: each is delivered from its start, so entries delivered before may come again", len(found)))
 	}
 	st.last = p
 	st.nextID = max(p.nextID, 1)
@@ -215,39 +218,37 @@ func (st *Store) syncFile(name string) error {
 }
 
 // openPosition opens the position file, or creates it durably, and returns
-// the position it holds.
-func (st *Store) openPosition() (position, error) {
+// the position it holds and whether it held one.
+func (st *Store) openPosition() (_ position, found bool, _ error) {
 	f, err := st.fs.Open(positionName)
 	if errors.Is(err, fs.ErrNotExist) {
 		if f, err = st.fs.Create(positionName); err != nil {
-			return position{}, fmt.Errorf("spill: create position: %w", err)
+			return position{}, false, fmt.Errorf("spill: create position: %w", err)
 		}
 		st.pos = f
 		p := position{gen: 1}
 		if err := st.writeSlot(p); err != nil {
-			return position{}, err
+			return position{}, false, err
 		}
 		if err := st.fs.SyncDir(); err != nil {
-			return position{}, fmt.Errorf("spill: sync directory: %w", err)
+			return position{}, false, fmt.Errorf("spill: sync directory: %w", err)
 		}
-		return p, nil
+		return p, false, nil
 	}
 	if err != nil {
-		return position{}, fmt.Errorf("spill: open position: %w", err)
+		return position{}, false, fmt.Errorf("spill: open position: %w", err)
 	}
 	st.pos = f
 	buf := make([]byte, 2*positionSlot)
 	n, err := f.ReadAt(buf, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return position{}, fmt.Errorf("spill: read position: %w", err)
+		return position{}, false, fmt.Errorf("spill: read position: %w", err)
 	}
+	// Both slots torn cannot happen once the first write was fsynced (a
+	// power cut tears at most the slot being written); before it, no
+	// segment exists yet.
 	p, ok := newestPosition(buf[:n])
-	if !ok && n > 0 {
-		// Both slots torn: cannot happen by a power cut alone. Every
-		// segment is kept and read from its start.
-		st.report(fmt.Errorf("spill: position file unreadable (%d bytes): every segment is delivered from its start, so entries delivered before may come again", n))
-	}
-	return p, nil
+	return p, ok, nil
 }
 
 // writeSlot writes p into its slot of the position file and fsyncs it.

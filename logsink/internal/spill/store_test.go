@@ -580,3 +580,20 @@ func TestPrependAfterASkippedTailInTheNewestSegment(t *testing.T) {
 	mustAppend(t, st, "later")
 	assert.Equal(t, []string{"held", "later"}, drain(t, st))
 }
+
+func TestLostPositionIsReportedAndEverythingDelivered(t *testing.T) {
+	d := NewSimDisk()
+	st := openStore(t, Config{FS: d})
+	mustAppend(t, st, "delivered", "not yet")
+	_, _, err := st.Read(nil, nil, 1)
+	require.NoError(t, err)
+	require.NoError(t, st.Ack())
+	require.NoError(t, st.Close())
+	require.NoError(t, d.Remove(positionName))
+
+	var r reports
+	st = openStore(t, Config{FS: d, Report: r.report})
+	assert.Equal(t, []string{"delivered", "not yet"}, drain(t, st), "nothing lost; the delivered entry comes again")
+	require.Len(t, r.errs, 1, "and that is reported")
+	assert.Contains(t, r.errs[0].Error(), "no readable position")
+}

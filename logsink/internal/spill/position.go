@@ -34,8 +34,9 @@ const (
 	positionSlot  = 64
 )
 
-func (p position) encode() []byte {
-	b := make([]byte, positionSlot)
+// encode appends the slot of p to dst[:0].
+func (p position) encode(dst []byte) []byte {
+	b := append(dst[:0], make([]byte, positionSlot)...)
 	copy(b, positionMagic)
 	binary.LittleEndian.PutUint64(b[8:], p.gen)
 	binary.LittleEndian.PutUint64(b[16:], p.headID)

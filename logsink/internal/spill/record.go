@@ -62,10 +62,9 @@ func appendRecords(dst, p []byte, ends []int) []byte {
 	start := 0
 	for _, end := range ends {
 		e := p[start:end]
-		var head [recordHead]byte
-		binary.LittleEndian.PutUint32(head[:4], uint32(len(e)))
-		binary.LittleEndian.PutUint32(head[4:], recordCRC(head[:4], e))
-		dst = append(dst, head[:]...)
+		n := len(dst)
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(len(e)))
+		dst = binary.LittleEndian.AppendUint32(dst, recordCRC(dst[n:n+4], e))
 		dst = append(dst, e...)
 		start = end
 	}

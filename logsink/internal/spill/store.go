@@ -87,6 +87,7 @@ type Store struct {
 	pending  int   // entries read and not acknowledged
 	pendLen  int   // their bytes (entries only)
 	scratch  []byte
+	head     []byte // a record head or a position slot, for the file system
 }
 
 // Open takes the directory's lock and finds what an earlier store left in
@@ -98,7 +99,8 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.FS == nil {
 		return nil, errors.New("spill: no file system")
 	}
-	st := &Store{fs: cfg.FS, maxBytes: cfg.MaxBytes, segBytes: cfg.SegmentBytes, report: cfg.Report}
+	st := &Store{fs: cfg.FS, maxBytes: cfg.MaxBytes, segBytes: cfg.SegmentBytes, report: cfg.Report,
+		head: make([]byte, positionSlot)}
 	if st.maxBytes <= 0 {
 		st.maxBytes = DefaultMaxBytes
 	}
@@ -253,7 +255,7 @@ func (st *Store) openPosition() (_ position, found bool, _ error) {
 
 // writeSlot writes p into its slot of the position file and fsyncs it.
 func (st *Store) writeSlot(p position) error {
-	if _, err := st.pos.WriteAt(p.encode(), int64(p.gen%2)*positionSlot); err != nil {
+	if _, err := st.pos.WriteAt(p.encode(st.head[:0]), int64(p.gen%2)*positionSlot); err != nil {
 		return fmt.Errorf("spill: write position: %w", err)
 	}
 	if err := st.pos.Sync(); err != nil {
@@ -518,8 +520,8 @@ func (st *Store) readRecords(buf *[]byte, ends *[]int, limit int64, maxBytes int
 		if limit-off < recordHead {
 			return off, errors.New("a record head cut short")
 		}
-		var head [recordHead]byte
-		if _, err := st.r.ReadAt(head[:], off); err != nil {
+		head := st.head[:recordHead]
+		if _, err := st.r.ReadAt(head, off); err != nil {
 			return off, fmt.Errorf("read: %w", err)
 		}
 		n := int64(binary.LittleEndian.Uint32(head[:4]))

@@ -79,6 +79,7 @@ type Store struct {
 	nextOrd  uint64
 	w        File // the newest segment, open for appending; nil: the next Append begins one
 	wDirty   bool // w written since its last fsync
+	wEnded   bool // w is past a write that failed: the next Append rolls over
 	dirDirty bool // entries created or removed since the directory's last fsync
 	r        File // the oldest segment, open for reading
 	rID      uint64
@@ -304,7 +305,7 @@ func (st *Store) Append(p []byte, ends []int) error {
 }
 
 func (st *Store) appendLocked(p []byte, ends []int) error {
-	if st.w == nil || st.segs[len(st.segs)-1].size >= st.segBytes {
+	if st.w == nil || st.wEnded || st.segs[len(st.segs)-1].size >= st.segBytes {
 		if err := st.rollLocked(); err != nil {
 			return err
 		}
@@ -317,11 +318,11 @@ func (st *Store) appendLocked(p []byte, ends []int) error {
 	n, err := st.w.WriteAt(st.scratch, sg.size)
 	if err != nil || n < len(st.scratch) {
 		// Cut off the part written, so that later records follow the last
-		// whole one. If that fails too, the segment ends here: what is
-		// past its end in the file is skipped and counted at the next Open.
+		// whole one. If that fails too, the segment ends here (the next
+		// Append rolls over, fsyncing it first): what is past its end in
+		// the file is skipped and counted at the next Open.
 		if terr := st.w.Truncate(sg.size); terr != nil {
-			_ = st.w.Close()
-			st.w, st.wDirty = nil, false
+			st.wEnded = true
 		}
 		return fmt.Errorf("spill: write %s: %w", sg.name(), cmp.Or(err, io.ErrShortWrite))
 	}
@@ -351,7 +352,7 @@ func (st *Store) rollLocked() error {
 		if err := st.w.Close(); err != nil {
 			return fmt.Errorf("spill: close %s: %w", st.segs[len(st.segs)-1].name(), err)
 		}
-		st.w = nil
+		st.w, st.wEnded = nil, false
 	}
 	sg := segment{id: st.nextID, order: st.nextOrd}
 	st.nextID++ // never used again, even if the create fails
@@ -637,7 +638,7 @@ func (st *Store) dropHeadLocked() error {
 	st.closeReaderLocked()
 	if st.writingHead() {
 		_ = st.w.Close()
-		st.w, st.wDirty = nil, false
+		st.w, st.wDirty, st.wEnded = nil, false, false
 	}
 	st.segs = st.segs[1:]
 	st.ackOff, st.readOff = segmentHead, segmentHead

@@ -597,3 +597,30 @@ func TestLostPositionIsReportedAndEverythingDelivered(t *testing.T) {
 	require.Len(t, r.errs, 1, "and that is reported")
 	assert.Contains(t, r.errs[0].Error(), "no readable position")
 }
+
+// A write that fails and cannot be cut off ends its segment; what was
+// appended to it before is still fsynced, when the next Append rolls over
+// or by Sync.
+func TestFailedWriteAndTruncateEndTheSegment(t *testing.T) {
+	d := NewSimDisk()
+	var r reports
+	st := openStore(t, Config{FS: d, Report: r.report})
+	mustAppend(t, st, "before")
+	require.NoError(t, st.Sync()) // the segment's name is durable
+	mustAppend(t, st, "appended, not synced")
+	d.SetFault(func(op, name string) error {
+		if (op == "write" || op == "truncate") && strings.HasSuffix(name, segmentExt) {
+			return syscall.EIO
+		}
+		return nil
+	})
+	p, ends := joined("refused")
+	require.ErrorIs(t, st.Append(p, ends), syscall.EIO)
+	d.SetFault(nil)
+	mustAppend(t, st, "after")
+	require.NoError(t, st.Sync())
+
+	st = openStore(t, Config{FS: d.PowerCut(keepNothing), Report: r.report})
+	assert.Equal(t, []string{"before", "appended, not synced", "after"}, drain(t, st))
+	assert.Empty(t, r.errs)
+}

@@ -51,12 +51,12 @@ func (s *Stream) Close() error { return s.End(nil) }
 // and the flusher retries a failing destination until half of it; the
 // destination's own Close may wait for its peer another part of it
 // (closeWaitPart, Binding.CloseTimeout), with time to save what is left to
-// a spill before; End waits for the flusher until nine tenths of it, and
+// a spill before; End waits for the flusher until eight tenths of it, and
 // the hooks have the rest.
 const (
 	retryPart     = 0.5
 	closeWaitPart = 0.3
-	flusherPart   = 0.9
+	flusherPart   = 0.8
 )
 
 // part returns the fraction f of d.
@@ -92,10 +92,10 @@ func (s *Stream) end(p []byte) error {
 		err = s.abandon()
 	}
 	flusherBy.Stop()
-	if s.spiller != nil {
+	if s.spill != nil {
 		spillerBy := until(part(timeout, flusherPart))
 		select {
-		case <-s.spiller.done:
+		case <-s.spill.done:
 		case <-spillerBy.C: // a spill disk that hangs: left behind, like the flusher
 		}
 		spillerBy.Stop()
@@ -115,23 +115,18 @@ func (s *Stream) end(p []byte) error {
 
 // abandon gives up on a flusher stuck in a destination call: everything
 // still buffered, the part being written included, counts as lost; with a
-// spill it is saved there instead, if the spill is not stuck too.
+// spill it is saved there instead, and what is left there is reported
+// (ErrLeftInSpill).
 func (s *Stream) abandon() error {
 	s.mu.Lock()
 	s.abandoned = true
-	inflight, inflightEnds := s.inflight, s.inflightEnds
 	s.mu.Unlock()
-	lost := 0
-	if s.spill != nil && s.spillMu.TryLock() {
-		lost = s.saveToSpillLocked(inflight, inflightEnds)
-		if err := s.spill.close(); err != nil {
-			s.fail(err)
-		}
-		s.spillMu.Unlock()
+	lost, left := 0, int64(0)
+	if s.spill != nil {
+		lost, left = s.spill.abandon(s)
 	} else {
 		s.mu.Lock()
-		lost = s.buf.used + len(inflight)
-		s.inflightLost = true
+		lost = s.buf.used
 		s.mu.Unlock()
 	}
 	s.stats.lostBytes.Add(uint64(lost))
@@ -139,6 +134,10 @@ func (s *Stream) abandon() error {
 	if s.spill != nil {
 		what = "the destination or the spill"
 	}
-	return fmt.Errorf("logsink: close: %s did not finish within the close timeout (%s), %d bytes not written: %w",
+	err := fmt.Errorf("logsink: close: %s did not finish within the close timeout (%s), %d bytes not written: %w",
 		what, s.opts.closeTimeout, lost, os.ErrDeadlineExceeded)
+	if left > 0 {
+		err = fmt.Errorf("%w; %d bytes left in the spill %q for the next stream on it: %w", err, left, s.opts.spillDir, ErrLeftInSpill)
+	}
+	return err
 }

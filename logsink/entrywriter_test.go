@@ -53,6 +53,6 @@ func TestEntryWriterGetsExactEntries(t *testing.T) {
 	f.fail = false
 	require.NoError(t, s.Flush(), "the retry")
 	require.NoError(t, s.Close())
-	assert.Equal(t, []string{"no newline", "two\nlines\n", "", "last\n", "a", "b", "c"}, f.msgs,
-		"one call of Write is one entry, whatever its bytes; the rest after a failure keeps its boundaries")
+	assert.Equal(t, []string{"no newline", "two\nlines\n", "last\n", "a", "b", "c"}, f.msgs,
+		"one call of Write is one entry, whatever its bytes (an empty Write is none); the rest after a failure keeps its boundaries")
 }

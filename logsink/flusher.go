@@ -24,6 +24,7 @@ type flusher struct {
 	backoff   backoff
 	rot       timer // next time rotation
 	rotateDue bool
+	badEnds   bool // a batch was refused with ErrBadEnds: reported once
 
 	// With a spill: the rest of a copied or spilled batch that a failed
 	// write left, written before anything else; the buffers batches are
@@ -123,10 +124,11 @@ func (f *flusher) writeUpTo(upTo uint64, batches bool) error {
 		if err != nil || b == nil {
 			return err
 		}
-		if b.src == fromCopy {
-			f.publishInflight(b)
-		}
 		n, err := f.out.write(b.p, b.ends)
+		if n == 0 && errors.Is(err, ErrBadEnds) {
+			f.discard(b, err)
+			continue
+		}
 		if err == nil && n < len(b.p) {
 			err = io.ErrShortWrite
 		}
@@ -141,14 +143,12 @@ func (f *flusher) writeUpTo(upTo uint64, batches bool) error {
 }
 
 // A batch is what the flusher writes in one call: a region of the ring,
-// written in place, or, with a spill, a copy of one or entries read back
-// from the spill.
+// written in place, or, with a spill, a copy of one (the flight) or
+// entries read back from the spill's store.
 type batch struct {
-	p       []byte
-	ends    []int // entry ends in p
-	src     batchSource
-	records int // from the spill: entries read, and their bytes, to commit
-	bytes   int
+	p    []byte
+	ends []int // entry ends in p
+	src  batchSource
 }
 
 type batchSource int
@@ -156,7 +156,7 @@ type batchSource int
 const (
 	fromRing  batchSource = iota // a region of the ring, released as written
 	fromCopy                     // copied out of the ring, already released
-	fromSpill                    // read from the spill, committed once written
+	fromSpill                    // read from the store, acknowledged once written
 )
 
 // next returns the next batch to write, or nil when writeUpTo is done.
@@ -165,38 +165,54 @@ func (f *flusher) next(upTo uint64, batches bool) (*batch, error) {
 	if f.held.p != nil {
 		return &f.held, nil // the rest of a batch a write left
 	}
-	s.mu.Lock()
-	if s.abandoned {
+	for {
+		s.mu.Lock()
+		if s.abandoned {
+			s.mu.Unlock()
+			return nil, errAbandoned
+		}
+		if s.failed != nil {
+			// A destination that failed for good is not called again;
+			// what the spill holds stays there for the next stream.
+			s.flusher = flusherIdle
+			s.mu.Unlock()
+			return nil, nil
+		}
+		if s.spill != nil && !s.spill.store.Empty() {
+			// Only the flusher takes from the store: it stays non-empty.
+			s.flusher = flusherBusy
+			s.mu.Unlock()
+			return f.readSpill()
+		}
+		if f.caughtUpLocked(upTo, batches) {
+			s.flusher = flusherIdle
+			s.mu.Unlock()
+			return nil, nil
+		}
+		p, ends := s.buf.take(f.ends, f.batchMax)
+		f.ends = ends
+		if len(p) > 0 {
+			s.flusher = flusherBusy
+			s.mu.Unlock()
+			if s.spill != nil {
+				return f.copyOut(p, ends), nil
+			}
+			f.cur = batch{p: p, ends: ends, src: fromRing}
+			return &f.cur, nil
+		}
+		// A mover is putting the ring's head into the spill. In the
+		// background it wakes the flusher when done; a request waits
+		// for it, since what it moves comes before upTo.
 		s.mu.Unlock()
-		return nil, errAbandoned
+		if batches || s.spill == nil {
+			s.mu.Lock()
+			s.flusher = flusherIdle
+			s.mu.Unlock()
+			return nil, nil
+		}
+		s.spill.moveMu.Lock()
+		s.spill.moveMu.Unlock() //nolint:staticcheck // waiting for the mover is the point
 	}
-	if s.spill != nil && !s.spill.empty() {
-		// Only the flusher takes from the spill: it stays non-empty.
-		s.flusher = flusherBusy
-		s.mu.Unlock()
-		return f.readSpill()
-	}
-	if f.caughtUpLocked(upTo, batches) {
-		s.flusher = flusherIdle
-		s.mu.Unlock()
-		return nil, nil
-	}
-	p, ends := s.buf.take(f.ends, f.batchMax)
-	f.ends = ends
-	if len(p) == 0 {
-		// The spiller is moving the region to the spill; it wakes the
-		// flusher when done.
-		s.flusher = flusherIdle
-		s.mu.Unlock()
-		return nil, nil
-	}
-	s.flusher = flusherBusy
-	s.mu.Unlock()
-	if s.spill != nil {
-		return f.copyOut(p, ends), nil
-	}
-	f.cur = batch{p: p, ends: ends, src: fromRing}
-	return &f.cur, nil
 }
 
 // wrote accounts for a write of b that took n bytes, and reports whether
@@ -205,7 +221,9 @@ func (f *flusher) wrote(b *batch, n int) (abandoned bool) {
 	s := f.s
 	s.mu.Lock()
 	if s.abandoned {
-		lost := s.inflightLost || b.src == fromRing
+		// Close counted these bytes as lost when it gave up, unless it
+		// saved them in the spill.
+		lost := b.src == fromRing || b.src == fromCopy && s.spill.flightLost
 		s.mu.Unlock()
 		if lost {
 			// Close counted these bytes as lost when it gave up.
@@ -218,7 +236,6 @@ func (f *flusher) wrote(b *batch, n int) (abandoned bool) {
 		atEnd = s.buf.release(n)
 		s.seqOut += uint64(n)
 	} else {
-		s.inflight, s.inflightEnds = nil, nil
 		s.mu.Unlock()
 		atEnd = f.heldRest(b, n)
 		s.mu.Lock()
@@ -233,15 +250,51 @@ func (f *flusher) wrote(b *batch, n int) (abandoned bool) {
 	return false
 }
 
+// discard gives up a batch the destination refused for its entry ends
+// (ErrBadEnds): a bug, which retrying cannot heal. Its bytes count as
+// lost, and the first such batch is reported through OnError.
+func (f *flusher) discard(b *batch, err error) {
+	s := f.s
+	s.stats.lostBytes.Add(uint64(len(b.p)))
+	if !f.badEnds {
+		f.badEnds = true
+		s.fail(fmt.Errorf("logsink: write: %w", err))
+	}
+	switch b.src {
+	case fromRing:
+		s.mu.Lock()
+		s.buf.release(len(b.p))
+		s.seqOut += uint64(len(b.p))
+		s.admitLocked()
+		drained := s.drainedLocked()
+		s.mu.Unlock()
+		if drained {
+			s.hooks.drain()
+		}
+	case fromCopy:
+		f.landFlight(nil)
+	case fromSpill:
+		if err := s.spill.store.Ack(); err != nil {
+			s.fail(spillErr(err))
+		}
+	}
+	f.held = batch{}
+	f.out.midEntry = false
+}
+
 // caughtUpLocked reports whether writeUpTo is done: everything before upTo
 // is written and, with batches, no batch and no writer waits.
 func (f *flusher) caughtUpLocked(upTo uint64, batches bool) bool {
 	s := f.s
 	switch {
-	case s.buf.pending() == 0:
+	case s.buf.used == 0:
 		return true
 	case s.seqOut < upTo:
+		// Something before upTo is still in the ring, or being moved
+		// from it to the spill.
 		return false
+	case s.buf.pending() == 0:
+		return true
 	case !batches:
 		return true
 	}
@@ -285,10 +338,14 @@ func (f *flusher) recovered() {
 func (f *flusher) failPermanently(err error) {
 	s := f.s
 	if s.spill != nil {
-		s.spillMu.Lock()
-		s.stats.lostBytes.Add(uint64(s.saveToSpillLocked(f.heldCopy())))
+		// Everything in memory goes to the store for the next stream;
+		// the rest of a spilled batch is still there.
+		s.spill.moveMu.Lock()
+		unsaved, _ := s.saveToSpillLocked(f.heldCopy())
+		s.stats.lostBytes.Add(uint64(unsaved))
 		f.held = batch{}
-		s.spillMu.Unlock()
+		f.landFlight(nil)
+		s.spill.moveMu.Unlock()
 	}
 	s.mu.Lock()
 	s.failed = err
@@ -335,7 +392,7 @@ func (f *flusher) flushRequest(toSpill bool) error {
 		due := f.storeSummary()
 		upTo := f.accepted()
 		var err error
-		if toSpill && (!s.spill.empty() || f.retry.active()) {
+		if toSpill && (!s.spill.store.Empty() || f.retry.active()) {
 			_, err = s.moveToSpill(upTo) // the destination is behind
 		} else if err = f.writeUpTo(upTo, false); err != nil {
 			f.failed(err)
@@ -353,10 +410,16 @@ func (f *flusher) flushRequest(toSpill bool) error {
 			break
 		}
 	}
-	if toSpill {
-		return f.syncSpill()
+	if !toSpill {
+		return nil
 	}
-	return nil
+	if p, _ := f.heldCopy(); len(p) > 0 {
+		s.mu.Lock()
+		why := s.spill.flightStuck
+		s.mu.Unlock()
+		return fmt.Errorf("logsink: flush: %d bytes are in memory only: %w", len(p), why)
+	}
+	return f.syncSpill()
 }
 
 // storeSummary stores a due drop summary if it fits and reports whether
@@ -385,7 +448,7 @@ func (f *flusher) syncReq() error {
 	if err := f.flushAll(); err != nil {
 		return err
 	}
-	if f.s.spill != nil && !f.s.spill.empty() {
+	if f.s.spill != nil && !f.s.spill.store.Empty() {
 		return nil // the spill holds what the destination has not taken, synced
 	}
 	return f.sync()
@@ -523,6 +586,9 @@ func (f *flusher) end() error {
 	s.mu.Unlock()
 
 	switch {
+	case failed != nil && left > 0:
+		err = fmt.Errorf("logsink: close: destination failed, %d bytes lost, %d bytes left in the spill %q for the next stream on it: %w (%w)",
+			s.stats.lostBytes.Load(), left, s.opts.spillDir, failed, ErrLeftInSpill)
 	case failed != nil && failed != errNilDestination:
 		err = fmt.Errorf("logsink: close: destination failed, %d bytes lost: %w", s.stats.lostBytes.Load(), failed)
 	case failed != nil:

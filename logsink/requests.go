@@ -78,7 +78,7 @@ func (s *Stream) request(kind requestKind) error {
 			// The flusher is writing, perhaps to a destination that
 			// does not take data: make everything durable in the spill
 			// without it.
-			return s.syncToSpill()
+			return s.syncToSpill(deadline.C, kind)
 		}
 	} else {
 		select {
@@ -102,15 +102,3 @@ func (s *Stream) timedOut(kind requestKind) error {
 		requestNames[kind], s.opts.closeTimeout, os.ErrDeadlineExceeded)
 }
 
-// syncToSpill moves everything accepted so far to the spill and syncs it,
-// on the caller's goroutine, for a Sync or Flush while the flusher is busy.
-func (s *Stream) syncToSpill() error {
-	s.mu.Lock()
-	s.storeSummaryLocked()
-	upTo := s.seqIn
-	s.mu.Unlock()
-	if _, err := s.moveToSpill(upTo); err != nil {
-		return err
-	}
-	return s.spill.sync()
-}

@@ -3,31 +3,23 @@ package logsink
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"time"
 )
 
 // With a spill (WithSpill), two goroutines share the buffer: the flusher
 // writes to the destination, and the spiller moves what the destination
-// cannot take yet to the spill on disk, so that writers find room however
-// long the destination is slow or down. The spill is a FIFO between memory
-// and destination: once anything is in it, the flusher writes from it
-// before it takes anything from memory, and the spiller appends only
-// regions from the head of the ring, so bytes reach the destination in the
-// order their Writes returned.
+// cannot take yet into the spill's store on disk, so that writers find
+// room however long the destination is slow or down. The store is a FIFO
+// between memory and destination: once anything is in it, the flusher
+// writes from it before it takes anything from memory, and movers append
+// only regions from the head of the ring, so bytes reach the destination
+// in the order their Writes returned.
 //
-// The flusher copies each batch out of the ring before writing it, so that
-// a slow write never holds ring space the spiller could free; a batch a
-// write failed on stays with the flusher until written.
-
-// spiller is the goroutine that moves the ring to the spill under
-// pressure: when the ring is half full, or the destination is failing.
-type spiller struct {
-	s        *Stream
-	wake     chan struct{} // capacity 1
-	done     chan struct{}
-	lastSync time.Time // when the spiller last synced the spill
-}
+// The flusher copies each batch out of the ring before writing it (the
+// flight), so that a slow write never holds ring space the spiller could
+// free; a flight a write failed on is put before everything in the store.
 
 // spillerState tells writers whether to wake the spiller.
 type spillerState int
@@ -41,55 +33,57 @@ const (
 // spillPressureLocked reports whether the ring should go to the spill:
 // it is half full, or the destination is failing and anything waits.
 func (s *Stream) spillPressureLocked() bool {
-	if s.spill == nil || s.spillFull || s.failed != nil {
+	sp := s.spill
+	if sp == nil || sp.full || s.failed != nil || s.abandoned {
 		return false
 	}
 	pending := s.buf.pending()
-	return pending >= s.spillAt || pending > 0 && s.flusher == flusherBackoff
+	return pending >= sp.at || pending > 0 && s.flusher == flusherBackoff
 }
 
 // wakeSpillerLocked wakes an idle spiller if the ring is under pressure.
 func (s *Stream) wakeSpillerLocked() {
-	if s.spillerState != spillerIdle || !s.spillPressureLocked() {
+	sp := s.spill
+	if sp == nil || sp.state != spillerIdle || !s.spillPressureLocked() {
 		return
 	}
-	s.spillerState = spillerWoken
+	sp.state = spillerWoken
 	select {
-	case s.spiller.wake <- struct{}{}:
+	case sp.wake <- struct{}{}:
 	default:
 	}
 }
 
-func (sr *spiller) run() {
-	defer close(sr.done)
+// run is the spiller goroutine.
+func (sp *spilling) run(s *Stream) {
+	defer close(sp.done)
 	for {
 		select {
-		case <-sr.wake:
-			sr.spillWhilePressed()
-		case <-sr.s.ending:
+		case <-sp.wake:
+			sp.spillWhilePressed(s)
+		case <-s.ending:
 			return
 		}
 	}
 }
 
-// spillWhilePressed moves the ring to the spill, a region at a time, while
+// spillWhilePressed moves the ring to the store, a region at a time, while
 // it is under pressure.
-func (sr *spiller) spillWhilePressed() {
-	s := sr.s
+func (sp *spilling) spillWhilePressed(s *Stream) {
 	for {
 		s.mu.Lock()
-		if s.abandoned || s.ended || !s.spillPressureLocked() {
-			s.spillerState = spillerIdle
+		if s.ended || !s.spillPressureLocked() {
+			sp.state = spillerIdle
 			s.mu.Unlock()
 			return
 		}
-		s.spillerState = spillerBusy
+		sp.state = spillerBusy
 		s.mu.Unlock()
 		moved, err := s.moveToSpill(0)
-		sr.syncEveryInterval()
+		sp.syncEveryInterval(s)
 		if err != nil || moved == 0 {
 			s.mu.Lock()
-			s.spillerState = spillerIdle
+			sp.state = spillerIdle
 			s.mu.Unlock()
 			if err != nil && !errors.Is(err, errSpillFull) {
 				s.fail(err)
@@ -99,37 +93,38 @@ func (sr *spiller) spillWhilePressed() {
 	}
 }
 
-// syncEveryInterval syncs the spill if the flush interval has passed since
+// syncEveryInterval syncs the store if the flush interval has passed since
 // the spiller last did: the flusher syncs it at its own flush intervals,
 // but not while a destination Write holds it up.
-func (sr *spiller) syncEveryInterval() {
-	now := sr.s.opts.clock.Now()
-	if now.Sub(sr.lastSync) < sr.s.opts.flushInterval {
+func (sp *spilling) syncEveryInterval(s *Stream) {
+	now := s.opts.clock.Now()
+	if now.Sub(sp.lastSync) < s.opts.flushInterval {
 		return
 	}
-	sr.lastSync = now
-	if err := sr.s.spill.sync(); err != nil {
-		sr.s.fail(err)
+	sp.lastSync = now
+	if err := sp.store.Sync(); err != nil {
+		s.fail(spillErr(err))
 	}
 }
 
-// moveToSpill appends regions of the ring to the spill, until position
+// moveToSpill appends regions of the ring to the store, until position
 // upTo is out of the ring (0: one region), and wakes the flusher to
-// deliver them. It returns how many bytes it moved. When the spill is
+// deliver them. It returns how many bytes it moved. When the store is
 // full it stops with errSpillFull: the ring fills and the policy decides,
-// until the flusher has delivered some of the spill.
+// until the flusher has delivered some of the store.
 func (s *Stream) moveToSpill(upTo uint64) (int, error) {
-	s.spillMu.Lock() // one mover at a time: the spiller, or the flusher for a request or at the end
-	defer s.spillMu.Unlock()
+	sp := s.spill
+	sp.moveMu.Lock()
+	defer sp.moveMu.Unlock()
 	moved := 0
 	for {
 		s.mu.Lock()
-		if upTo > 0 && s.seqOut >= upTo || upTo == 0 && moved > 0 {
+		if s.abandoned || upTo > 0 && s.seqOut >= upTo || upTo == 0 && moved > 0 {
 			s.mu.Unlock()
 			return moved, nil
 		}
-		p, ends := s.buf.take(s.spillEnds, len(s.buf.buf))
-		s.spillEnds = ends
+		p, ends := s.buf.take(sp.moveEnd, len(s.buf.buf))
+		sp.moveEnd = ends
 		s.mu.Unlock()
 		if len(p) == 0 {
 			if upTo == 0 {
@@ -138,8 +133,7 @@ func (s *Stream) moveToSpill(upTo uint64) (int, error) {
 			runtime.Gosched() // the flusher is copying a batch out: a moment
 			continue
 		}
-		var err error
-		s.spillScratch, err = s.spill.append(p, ends, s.spillScratch)
+		err := sp.store.Append(p, ends)
 		n := 0
 		if err == nil {
 			n = len(p)
@@ -148,7 +142,7 @@ func (s *Stream) moveToSpill(upTo uint64) (int, error) {
 		s.buf.release(n)
 		s.seqOut += uint64(n)
 		if errors.Is(err, errSpillFull) {
-			s.spillFull = true
+			sp.full = true
 		}
 		s.admitLocked()
 		drained := s.drainedLocked()
@@ -158,17 +152,89 @@ func (s *Stream) moveToSpill(upTo uint64) (int, error) {
 			s.hooks.drain()
 		}
 		if err != nil {
-			if !errors.Is(err, errSpillFull) {
-				err = fmt.Errorf("logsink: spill: %w", err)
-			}
-			return moved, err
+			return moved, spillErr(err)
 		}
 		moved += n
 	}
 }
 
+// saveToSpillLocked puts what is still in memory into the store, when the
+// destination will not take it in time: first the flight (older than
+// anything in the store, so it goes first), then the ring. The caller
+// holds moveMu. It returns the bytes it could not save, which the caller
+// counts as lost, and whether the flight was saved.
+func (s *Stream) saveToSpillLocked(flight []byte, flightEnds []int) (unsaved int, flightSaved bool) {
+	sp := s.spill
+	if len(flight) > 0 {
+		if err := sp.store.Prepend(flight, flightEnds); err != nil {
+			s.fail(spillErr(err))
+			unsaved += len(flight)
+		} else {
+			flightSaved = true
+		}
+	}
+	for {
+		s.mu.Lock()
+		p, ends := s.buf.take(sp.moveEnd, len(s.buf.buf))
+		sp.moveEnd = ends
+		s.mu.Unlock()
+		if len(p) == 0 {
+			return unsaved, flightSaved
+		}
+		err := sp.store.Append(p, ends)
+		s.mu.Lock()
+		s.buf.release(len(p))
+		s.seqOut += uint64(len(p))
+		s.mu.Unlock()
+		if err != nil {
+			if !errors.Is(err, errSpillFull) {
+				s.fail(spillErr(err))
+			}
+			unsaved += len(p)
+		}
+	}
+}
+
+// syncToSpill moves everything accepted so far to the store and syncs it,
+// on the caller's goroutine, for a Sync or Flush while the flusher is busy.
+// The flight, copied out of the ring before, must be written or saved in
+// the store too: it waits for that until deadline fires.
+func (s *Stream) syncToSpill(deadline <-chan time.Time, kind requestKind) error {
+	sp := s.spill
+	s.mu.Lock()
+	s.storeSummaryLocked()
+	upTo := s.seqIn
+	s.mu.Unlock()
+	if _, err := s.moveToSpill(upTo); err != nil {
+		return err
+	}
+	if err := sp.store.Sync(); err != nil {
+		return spillErr(err)
+	}
+	s.mu.Lock()
+	resolved, gen := sp.flight.resolved, sp.flights
+	s.mu.Unlock()
+	if resolved != nil {
+		select {
+		case <-resolved:
+		case <-deadline:
+			return fmt.Errorf("logsink: %s: the batch being written reached neither the destination nor the spill within the close timeout (%s): %w",
+				requestNames[kind], s.opts.closeTimeout, os.ErrDeadlineExceeded)
+		}
+	}
+	s.mu.Lock()
+	stuck := sp.flights == gen && len(sp.flight.p) > 0
+	why := sp.flightStuck
+	s.mu.Unlock()
+	if stuck {
+		return fmt.Errorf("logsink: %s: the batch being written is in memory only: %w", requestNames[kind], why)
+	}
+	return nil
+}
+
 // copyOut copies whole entries of the ring region p, at most a batch, into
-// the flusher's own buffer, and releases them from the ring.
+// the flusher's own buffer, and releases them from the ring: they are the
+// flight now, which a Sync or a Close accounts for from this moment.
 func (f *flusher) copyOut(p []byte, ends []int) *batch {
 	k, m := len(p), len(ends)
 	for i, e := range ends {
@@ -183,40 +249,69 @@ func (f *flusher) copyOut(p []byte, ends []int) *batch {
 	s.mu.Lock()
 	s.buf.release(k)
 	s.seqOut += uint64(k)
+	s.spill.flight = flight{p: f.cur.p, ends: f.cur.ends, resolved: make(chan struct{})}
+	s.spill.flights++
+	s.spill.flightStuck = nil
 	s.admitLocked()
 	s.wakeSpillerLocked()
 	s.mu.Unlock()
 	return &f.cur
 }
 
-// readSpill reads the next batch from the spill.
+// landFlight records that the flight is written or saved in the store, or,
+// with a non-nil stuck, that it stays in memory for that reason: either
+// way a Sync waiting for it goes on.
+func (f *flusher) landFlight(stuck error) {
+	s := f.s
+	if s.spill == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := s.spill
+	if stuck == nil {
+		sp.flight.p, sp.flight.ends = nil, nil
+	}
+	sp.flightStuck = stuck
+	if sp.flight.resolved != nil {
+		close(sp.flight.resolved)
+		sp.flight.resolved = nil
+	}
+}
+
+// readSpill reads the next batch from the store.
 func (f *flusher) readSpill() (*batch, error) {
-	p, ends, err := f.s.spill.read(f.readBuf, f.cur.ends, f.batchMax)
+	p, ends, err := f.s.spill.store.Read(f.readBuf, f.cur.ends, f.batchMax)
 	f.readBuf = p[:0]
-	if err != nil && len(ends) == 0 {
-		f.s.fail(err) // a corrupt record: counted and skipped; or a read error
-		return nil, nil
+	if err != nil {
+		return nil, spillErr(err)
 	}
 	if len(ends) == 0 {
 		return nil, nil
 	}
-	f.cur = batch{p: p, ends: ends, src: fromSpill, records: len(ends), bytes: len(p)}
+	f.cur = batch{p: p, ends: ends, src: fromSpill}
 	return &f.cur, nil
 }
 
 // heldRest keeps what a write of b left unwritten, for the next write, and
-// commits a spilled batch once all of it is written. It reports whether
-// the write ended on an entry boundary.
+// acknowledges a spilled batch once all of it is written. It reports
+// whether the write ended on an entry boundary.
 func (f *flusher) heldRest(b *batch, n int) (atEnd bool) {
+	s := f.s
 	if n == len(b.p) {
-		if b.src == fromSpill {
-			f.s.spill.commit(b.records, b.bytes)
-			f.s.mu.Lock()
-			if f.s.spillFull {
-				f.s.spillFull = false // room again: the spiller may go on
-				f.s.wakeSpillerLocked()
+		switch b.src {
+		case fromSpill:
+			if err := s.spill.store.Ack(); err != nil {
+				s.fail(spillErr(err)) // it may be delivered again after a restart
 			}
-			f.s.mu.Unlock()
+			s.mu.Lock()
+			if s.spill.full {
+				s.spill.full = false // room again: the spiller may go on
+				s.wakeSpillerLocked()
+			}
+			s.mu.Unlock()
+		case fromCopy:
+			f.landFlight(nil)
 		}
 		f.held = batch{}
 		return true
@@ -232,68 +327,17 @@ func (f *flusher) heldRest(b *batch, n int) (atEnd bool) {
 			j++
 		}
 	}
-	f.held = batch{p: b.p[n:], ends: b.ends[:j], src: b.src, records: b.records, bytes: b.bytes}
+	f.held = batch{p: b.p[n:], ends: b.ends[:j], src: b.src}
+	if b.src == fromCopy {
+		s.mu.Lock()
+		s.spill.flight.p, s.spill.flight.ends = f.held.p, f.held.ends
+		s.mu.Unlock()
+	}
 	return atEnd
 }
 
-// publishInflight records the copied batch being written, under the lock,
-// so that a Close that gives up on the write can save it in the spill.
-func (f *flusher) publishInflight(b *batch) {
-	f.s.mu.Lock()
-	f.s.inflight, f.s.inflightEnds = b.p, b.ends
-	f.s.mu.Unlock()
-}
-
-// syncSpill makes what the spill holds durable: once per flush interval,
-// and for Sync.
-func (f *flusher) syncSpill() error {
-	if f.s.spill == nil {
-		return nil
-	}
-	if err := f.s.spill.sync(); err != nil {
-		f.s.fail(err)
-		return err
-	}
-	return nil
-}
-
-// saveToSpill puts what is still in memory into the spill, at the end of a
-// stream whose destination did not take everything in time: the batch a
-// write left (older than anything in the spill, so it goes first) and
-// then the ring. Callers hold spillMu. It returns the bytes it could not
-// save.
-func (s *Stream) saveToSpillLocked(held []byte, heldEnds []int) (unsaved int) {
-	if len(held) > 0 {
-		if err := s.spill.prepend(held, heldEnds); err != nil {
-			s.fail(fmt.Errorf("logsink: spill: %w", err))
-			unsaved += len(held)
-		}
-	}
-	for {
-		s.mu.Lock()
-		p, ends := s.buf.take(s.spillEnds, len(s.buf.buf))
-		s.spillEnds = ends
-		s.mu.Unlock()
-		if len(p) == 0 {
-			return unsaved
-		}
-		var err error
-		s.spillScratch, err = s.spill.append(p, ends, s.spillScratch)
-		s.mu.Lock()
-		s.buf.release(len(p))
-		s.seqOut += uint64(len(p))
-		s.mu.Unlock()
-		if err != nil {
-			if !errors.Is(err, errSpillFull) {
-				s.fail(fmt.Errorf("logsink: spill: %w", err))
-			}
-			unsaved += len(p)
-		}
-	}
-}
-
 // heldCopy returns the rest of a copied batch a failed write left, which
-// is in memory only; the rest of a spilled batch is still in the spill.
+// is in memory only; the rest of a spilled batch is still in the store.
 func (f *flusher) heldCopy() ([]byte, []int) {
 	if f.held.src != fromCopy {
 		return nil, nil
@@ -301,8 +345,40 @@ func (f *flusher) heldCopy() ([]byte, []int) {
 	return f.held.p, f.held.ends
 }
 
+// spillHeld puts the rest of a copied batch that a write failed on into
+// the store, before everything in it, so that an outage keeps nothing in
+// memory but the ring, which the spiller empties.
+func (f *flusher) spillHeld() {
+	p, ends := f.heldCopy()
+	if len(p) == 0 {
+		return
+	}
+	if err := f.s.spill.store.Prepend(p, ends); err != nil {
+		err = spillErr(err)
+		f.s.fail(err)
+		f.landFlight(err) // it stays in memory and is written first
+		return
+	}
+	f.held = batch{}
+	f.landFlight(nil)
+}
+
+// syncSpill makes what the store holds durable: once per flush interval,
+// and for Sync.
+func (f *flusher) syncSpill() error {
+	if f.s.spill == nil {
+		return nil
+	}
+	if err := f.s.spill.store.Sync(); err != nil {
+		err = spillErr(err)
+		f.s.fail(err)
+		return err
+	}
+	return nil
+}
+
 // closeSpill saves what the destination did not take in time into the
-// spill and closes it, at the end. It returns the bytes left in the spill
+// store and closes it, at the end. It returns the bytes left in the store
 // for the next stream on the directory, and err, or errAbandoned if Close
 // gave up meanwhile.
 func (f *flusher) closeSpill(err error) (left int64, _ error) {
@@ -310,35 +386,46 @@ func (f *flusher) closeSpill(err error) (left int64, _ error) {
 	if s.spill == nil {
 		return 0, err
 	}
-	s.spillMu.Lock() // waits for the spiller's last move
-	defer s.spillMu.Unlock()
+	sp := s.spill
+	sp.moveMu.Lock() // waits for the spiller's last move
+	defer sp.moveMu.Unlock()
 	s.mu.Lock()
 	abandoned := s.abandoned
 	s.mu.Unlock()
 	if abandoned {
 		return 0, errAbandoned
 	}
-	s.stats.lostBytes.Add(uint64(s.saveToSpillLocked(f.heldCopy())))
+	unsaved, _ := s.saveToSpillLocked(f.heldCopy())
+	s.stats.lostBytes.Add(uint64(unsaved))
 	f.held = batch{}
-	left = s.spill.size()
-	if cerr := s.spill.close(); cerr != nil {
+	f.landFlight(nil)
+	left = sp.store.Size()
+	if cerr := sp.store.Close(); cerr != nil {
+		cerr = spillErr(cerr)
 		s.fail(cerr)
 		err = errors.Join(err, cerr)
 	}
 	return left, err
 }
 
-// spillHeld puts the rest of a copied batch that a write failed on into
-// the spill, before everything in it, so that an outage keeps nothing in
-// memory but the ring, which the spiller empties.
-func (f *flusher) spillHeld() {
-	p, ends := f.heldCopy()
-	if len(p) == 0 {
-		return
+// abandon saves what is in memory into the store when Close gives up on a
+// flusher stuck in a destination call: the flight and the ring. It waits
+// for a mover that is appending, so that no byte is counted both lost and
+// spilled. It returns the bytes it could not save and those left in the
+// store.
+func (sp *spilling) abandon(s *Stream) (unsaved int, left int64) {
+	sp.moveMu.Lock()
+	defer sp.moveMu.Unlock()
+	s.mu.Lock()
+	fl := sp.flight
+	s.mu.Unlock()
+	unsaved, saved := s.saveToSpillLocked(fl.p, fl.ends)
+	s.mu.Lock()
+	sp.flightLost = len(fl.p) > 0 && !saved
+	s.mu.Unlock()
+	left = sp.store.Size()
+	if err := sp.store.Close(); err != nil {
+		s.fail(spillErr(err))
 	}
-	if err := f.s.spill.prepend(p, ends); err != nil {
-		f.s.fail(fmt.Errorf("logsink: spill: %w", err))
-		return // it stays in memory and is written first
-	}
-	f.held = batch{}
+	return unsaved, left
 }

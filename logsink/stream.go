@@ -46,19 +46,7 @@ type Stream struct {
 	hooks *hooks // nil without hooks
 	stats counters
 
-	// With a spill (WithSpill): the store, the goroutine that fills it, and
-	// the ring's level that wakes that goroutine.
-	spill        *spill
-	spiller      *spiller
-	spillerState spillerState
-	spillFull    bool // the last append found the spill full
-	spillAt      int
-	spillMu      sync.Mutex // held while moving ring regions to the spill
-	spillEnds    []int      // scratch of the mover, under spillMu
-	spillScratch []byte
-	inflight     []byte // with a spill: the copied batch being written, for Close
-	inflightEnds []int
-	inflightLost bool // Close counted the batch in flight as lost
+	spill *spilling // with WithSpill: the store, its spiller and the flight; nil without
 
 	kick     chan struct{} // capacity 1: wakes an idle flusher
 	reqs     chan request
@@ -96,7 +84,7 @@ func New(dst io.Writer, opts ...Option) *Stream {
 	s := newStream(dst, opts)
 	var err error
 	if s.opts.spillDir != "" {
-		s.spill, err = openSpill(s.opts.spillDir, s.opts.spillMax, &s.stats)
+		err = s.openSpill(s.opts.spillDir, s.opts.spillMax)
 	}
 	s.start()
 	if err != nil {
@@ -112,8 +100,7 @@ func New(dst io.Writer, opts ...Option) *Stream {
 func Open(dst io.Writer, opts ...Option) (*Stream, error) {
 	s := newStream(dst, opts)
 	if s.opts.spillDir != "" {
-		var err error
-		if s.spill, err = openSpill(s.opts.spillDir, s.opts.spillMax, &s.stats); err != nil {
+		if err := s.openSpill(s.opts.spillDir, s.opts.spillMax); err != nil {
 			return nil, err
 		}
 	}
@@ -141,7 +128,6 @@ func newStream(dst io.Writer, opts []Option) *Stream {
 	if s.opts.hwmSet || s.opts.onDrain != nil {
 		s.flushAt = s.opts.highWaterMark
 	}
-	s.spillAt = max(s.opts.bufferSize/2, s.flushAt)
 	s.sum.encode = s.opts.summary
 	if dst == nil {
 		s.failed = errNilDestination
@@ -166,8 +152,8 @@ func (s *Stream) start() {
 		})
 	}
 	if s.spill != nil {
-		s.spiller = &spiller{s: s, wake: make(chan struct{}, 1), done: make(chan struct{})}
-		go s.spiller.run()
+		s.spill.at = max(s.opts.bufferSize/2, s.flushAt)
+		s.startSpill()
 	}
 	f := newFlusher(s)
 	go f.run()
@@ -235,9 +221,7 @@ func (s *Stream) put(p []byte, wait bool, timeout time.Duration) error {
 	if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 		s.storeLocked(p)
 		yield := s.wakeFlusherLocked() || s.pressedLocked()
-		if s.spill != nil {
-			s.wakeSpillerLocked()
-		}
+		s.wakeSpillerLocked()
 		s.mu.Unlock()
 		if yield {
 			yieldToFlusher()
@@ -311,9 +295,7 @@ func (s *Stream) kickLocked() bool {
 // is under pressure: the buffer is full.
 func (s *Stream) wakeLocked() {
 	s.kickLocked()
-	if s.spill != nil {
-		s.wakeSpillerLocked()
-	}
+	s.wakeSpillerLocked()
 }
 
 // pressedLocked reports whether the buffer is more than half full while the
@@ -349,9 +331,7 @@ func (s *Stream) dropOrYieldLocked(p []byte) error {
 		if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 			s.storeLocked(p)
 			s.wakeFlusherLocked()
-			if s.spill != nil {
-				s.wakeSpillerLocked()
-			}
+			s.wakeSpillerLocked()
 			s.mu.Unlock()
 			return nil
 		}
@@ -527,6 +507,7 @@ func (s *Stream) Stats() Stats {
 	st := s.stats.snapshot()
 	st.Entries, st.Bytes = s.entries, s.seqIn
 	s.mu.Unlock()
+	s.spill.addStats(&st)
 	return st
 }
 

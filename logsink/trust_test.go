@@ -159,14 +159,21 @@ func TestEmptyWrite(t *testing.T) {
 // hungSyncer is a destination whose Write or Sync hangs until released.
 type hungSyncer struct {
 	*sinktest.Writer
-	syncGate chan struct{}
+	syncHangs bool          // set before the stream starts
+	syncGate  chan struct{} // closed once, by release
+	once      sync.Once
 }
 
 func (h *hungSyncer) Sync() error {
-	if h.syncGate != nil {
+	if h.syncHangs {
 		<-h.syncGate
 	}
 	return h.Writer.Sync()
+}
+
+func (h *hungSyncer) release() {
+	h.Release()
+	h.once.Do(func() { close(h.syncGate) })
 }
 
 func TestRequestsBoundedWithSpill(t *testing.T) {
@@ -176,18 +183,12 @@ func TestRequestsBoundedWithSpill(t *testing.T) {
 		hang func(h *hungSyncer)
 	}{
 		{"write hangs", func(h *hungSyncer) { h.Hold() }},
-		{"sync hangs", func(h *hungSyncer) { h.syncGate = make(chan struct{}) }},
+		{"sync hangs", func(h *hungSyncer) { h.syncHangs = true }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := &hungSyncer{Writer: sinktest.NewWriter()}
+			h := &hungSyncer{Writer: sinktest.NewWriter(), syncGate: make(chan struct{})}
 			tc.hang(h)
-			release := func() {
-				h.Release()
-				if h.syncGate != nil {
-					close(h.syncGate)
-					h.syncGate = nil
-				}
-			}
+			release := h.release
 			defer release()
 			s, err := logsink.Open(h, logsink.WithSpill(t.TempDir(), 0), logsink.WithCloseTimeout(closeTimeout))
 			require.NoError(t, err)
@@ -308,4 +309,45 @@ func TestNothingAcceptedAfterCloseGaveUp(t *testing.T) {
 	if errors.Is(err, logsink.ErrLeftInSpill) {
 		t.Fatal("no spill here")
 	}
+}
+
+// badEndsDest refuses every batch as an EntryWriter does when the ends it
+// is handed do not fit: the stream must count it as lost, report it once
+// and not retry it.
+type badEndsDest struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (d *badEndsDest) Write(p []byte) (int, error) { return len(p), nil }
+
+func (d *badEndsDest) WriteEntries(p []byte, ends []int) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls++
+	return 0, fmt.Errorf("refused: %w", logsink.ErrBadEnds)
+}
+
+func TestBadEndsCountedAsLostOnce(t *testing.T) {
+	d := &badEndsDest{}
+	var errs []error
+	var mu sync.Mutex
+	s := logsink.New(d, logsink.OnError(func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, err)
+	}))
+	_, _ = s.Write([]byte("one\n"))
+	require.NoError(t, s.Flush())
+	_, _ = s.Write([]byte("two\n"))
+	require.NoError(t, s.Close())
+	st := s.Stats()
+	assert.Equal(t, uint64(8), st.LostBytes, "both batches lost: %s", st)
+	d.mu.Lock()
+	assert.Equal(t, 2, d.calls, "each batch tried once, not retried")
+	d.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, errs, 1, "reported once")
+	assert.ErrorIs(t, errs[0], logsink.ErrBadEnds)
 }

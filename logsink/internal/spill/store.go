@@ -75,7 +75,8 @@ type Store struct {
 	segs     []segment // oldest first; the newest is w's when w is not nil
 	pos      File
 	last     position // what the position file holds
-	nextID   uint64
+	nextID   uint64 // the id the next segment takes
+	idLimit  uint64 // ids below it are reserved by the position on disk
 	nextOrd  uint64
 	w        File // the newest segment, open for appending; nil: the next Append begins one
 	wDirty   bool // w written since its last fsync
@@ -168,6 +169,7 @@ func (st *Store) recover() error {
 		}
 		removed = true
 	}
+	st.idLimit = st.nextID // the first segment begun reserves more
 	slices.SortFunc(st.segs, func(a, b segment) int {
 		return cmp.Or(cmp.Compare(a.order, b.order), cmp.Compare(a.id, b.id))
 	})
@@ -267,7 +269,7 @@ func (st *Store) writeSlot(p position) error {
 
 // writePositionLocked records durably how far delivery has come.
 func (st *Store) writePositionLocked() error {
-	p := position{gen: st.last.gen + 1, nextID: st.nextID, headOrder: st.last.headOrder}
+	p := position{gen: st.last.gen + 1, nextID: st.idLimit, headOrder: st.last.headOrder}
 	if len(st.segs) > 0 {
 		p.headID, p.headOrder, p.headOff = st.segs[0].id, st.segs[0].order, st.ackOff
 	}
@@ -354,8 +356,11 @@ func (st *Store) rollLocked() error {
 		}
 		st.w, st.wEnded = nil, false
 	}
-	sg := segment{id: st.nextID, order: st.nextOrd}
-	st.nextID++ // never used again, even if the create fails
+	id, err := st.newIDLocked()
+	if err != nil {
+		return err
+	}
+	sg := segment{id: id, order: st.nextOrd}
 	st.nextOrd++
 	f, err := st.createSegment(sg, nil)
 	if err != nil {
@@ -368,6 +373,25 @@ func (st *Store) rollLocked() error {
 	st.segs = append(st.segs, sg)
 	st.w, st.wDirty, st.dirDirty = f, true, true
 	return nil
+}
+
+// idBlock is how many segment ids one write of the position reserves.
+const idBlock = 64
+
+// newIDLocked returns an id for a new segment, never used before and never
+// to be used again, even if the segment is lost in a power cut: the
+// position on disk reserves it before the segment is created.
+func (st *Store) newIDLocked() (uint64, error) {
+	if st.nextID >= st.idLimit {
+		st.idLimit = st.nextID + idBlock
+		if err := st.writePositionLocked(); err != nil {
+			st.idLimit = st.nextID
+			return 0, err
+		}
+	}
+	id := st.nextID
+	st.nextID++
+	return id, nil
 }
 
 // createSegment creates the file of sg with its header and records.
@@ -417,8 +441,11 @@ func (st *Store) Prepend(p []byte, ends []int) error {
 	case st.segs[0].order == 0:
 		return errors.New("spill: no order left before the oldest segment")
 	}
-	sg := segment{id: st.nextID, order: st.segs[0].order - 1}
-	st.nextID++
+	id, err := st.newIDLocked()
+	if err != nil {
+		return err
+	}
+	sg := segment{id: id, order: st.segs[0].order - 1}
 	records := appendRecords(nil, p, ends)
 	f, err := st.createSegment(sg, records)
 	if err != nil {

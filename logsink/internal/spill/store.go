@@ -75,8 +75,8 @@ type Store struct {
 	segs     []segment // oldest first; the newest is w's when w is not nil
 	pos      File
 	last     position // what the position file holds
-	nextID   uint64 // the id the next segment takes
-	idLimit  uint64 // ids below it are reserved by the position on disk
+	nextID   uint64   // the id the next segment takes
+	idLimit  uint64   // ids below it are reserved by the position on disk
 	nextOrd  uint64
 	w        File // the newest segment, open for appending; nil: the next Append begins one
 	wDirty   bool // w written since its last fsync

@@ -50,6 +50,13 @@
 //   - Prepend returns nil once its entries are durable: the new segment is
 //     fsynced, then the directory, then the position that names it.
 //   - Ack returns nil once the position is durable past the batch.
+//   - A call that returns an error changes nothing a later call relies on:
+//     Append and Prepend store nothing, Ack leaves the batch read (to Ack
+//     again or Rewind), a skip not recorded in the position is retried.
+//   - An fsync that fails is not retried in the hope that the next says
+//     nil (Linux may drop the dirty pages and report the error once): the
+//     segment ends there, and Sync returns an error for as long as it holds
+//     entries not delivered. The same for a segment Open cannot fsync.
 //   - Removals of delivered segments reach the disk at the next directory
 //     fsync; one lost in a power cut is redone at Open, because the
 //     position says the segment was delivered. The position never names a

@@ -14,9 +14,10 @@ import (
 // FuzzSpillCrash drives a store on a simulated disk with a program the
 // input decodes (appends, syncs, reads, acks, rewinds, prepends, clean
 // reopens, rollovers by small segments), cuts the power at a mutating
-// file-system call the input chooses (or after the program), lets the
-// input choose what the cut leaves of everything not synced, then
-// recovers with a new store on the disk and checks:
+// file-system call the input chooses or where the program says (up to
+// four times, the program going on with a new store after each), lets the
+// input choose what each cut leaves of everything not synced, and after
+// each cut recovers a copy of the disk with a new store and checks:
 //
 //   - before the cut, Read returns exactly the entries appended, in order
 //     (prepended ones first), and nothing is counted corrupt;
@@ -118,169 +119,197 @@ func (m *crashModel) watch(d *SimDisk) {
 	})
 }
 
+// maxCuts bounds the power cuts in one program.
+const maxCuts = 4
+
+// crashRun is one program being run: the disk now, the store on it.
+type crashRun struct {
+	t    *testing.T
+	in   *crashInput
+	m    *crashModel
+	cfg  Config
+	disk *SimDisk
+	st   *Store
+	cuts int
+}
+
 func runCrashProgram(t *testing.T, input []byte) {
 	in := newCrashInput(input)
 	m := &crashModel{t: t, content: map[int][]byte{}, refused: map[int]bool{},
 		synced: map[int]bool{}, ackCut: map[int]bool{}, created: map[string]bool{}}
 	steps := in.byte()
-	cfg := Config{
+	r := &crashRun{t: t, in: in, m: m, disk: NewSimDisk(), cfg: Config{
 		MaxBytes:     int64(512 + in.byte()*64),
 		SegmentBytes: int64(segmentHead + 16 + in.byte()*4),
-	}
-	cutAt := in.byte() * 2 // mutating calls; 0: after the program
-	disk := NewSimDisk()
-	m.watch(disk)
-	if cutAt > 0 {
-		disk.CutAfter(cutAt)
-	}
-	cfg.FS = disk
-	st, err := Open(cfg)
-	if err != nil {
-		if errors.Is(err, ErrPowerCut) {
-			recoverAndCheck(t, m, disk, cfg, in)
-			return
-		}
-		t.Fatalf("open: %v", err)
-	}
-	var rbuf []byte
-	var rends []int
-	cut := false
+	}}
+	m.watch(r.disk)
+	r.armCut()
+	r.open()
 	for range steps {
-		if cut {
-			break
-		}
-		switch op := in.byte(); op % 8 {
-		case 0, 1: // append 1 to 4 entries
-			n := 1 + in.byte()%4
-			var p []byte
-			var ends []int
-			var ids []int
-			for range n {
-				id, e := m.entry(in.byte())
-				p = append(p, e...)
-				ends = append(ends, len(p))
-				ids = append(ids, id)
-			}
-			err := st.Append(p, ends)
-			switch {
-			case err == nil:
-				m.queue = append(m.queue, ids...)
-				m.unsynced = append(m.unsynced, ids...)
-			case errors.Is(err, ErrFull):
-				for _, id := range ids {
-					m.refused[id] = true
-				}
-			case errors.Is(err, ErrPowerCut):
-				// Cut in the middle: they may be on the disk or not,
-				// after everything else.
-				m.queue = append(m.queue, ids...)
-				cut = true
-			default:
-				t.Fatalf("append: %v", err)
-			}
-		case 2:
-			cut = m.synced1(st.Sync(), "sync")
-		case 3: // read
-			max := 1 + in.byte()*4
-			var err error
-			rbuf, rends, err = st.Read(rbuf, rends, max)
-			switch {
-			case errors.Is(err, ErrPowerCut):
-				cut = true
-			case m.read > 0:
-				if !errors.Is(err, ErrReadPending) {
-					t.Fatalf("read with a batch not acknowledged: %v, want ErrReadPending", err)
-				}
-			case err != nil:
-				t.Fatalf("read: %v", err)
-			default:
-				got := entries(rbuf, rends)
-				if len(got) == 0 && len(m.queue) > 0 {
-					t.Fatalf("read nothing, %d entries stored", len(m.queue))
-				}
-				for i, e := range got {
-					if i >= len(m.queue) || !bytes.Equal(e, m.content[m.queue[i]]) {
-						t.Fatalf("read entry %d = %q, want the stored queue's %v", i, e, m.queue[:min(len(m.queue), 3)])
-					}
-				}
-				m.read = len(got)
-			}
-		case 4: // ack
-			err := st.Ack()
-			switch {
-			case err == nil:
-				m.queue = m.queue[m.read:]
-				m.read = 0
-			case errors.Is(err, ErrPowerCut):
-				for _, id := range m.queue[:m.read] {
-					m.ackCut[id] = true
-				}
-				cut = true
-			default:
-				t.Fatalf("ack: %v", err)
-			}
-		case 5: // prepend 1 or 2 entries
-			n := 1 + in.byte()%2
-			var p []byte
-			var ends []int
-			var ids []int
-			for range n {
-				id, e := m.entry(in.byte())
-				p = append(p, e...)
-				ends = append(ends, len(p))
-				ids = append(ids, id)
-			}
-			err := st.Prepend(p, ends)
-			switch {
-			case err == nil:
-				m.queue = append(ids, m.queue...)
-				for _, id := range ids {
-					m.synced[id] = true
-				}
-				if m.read > 0 {
-					t.Fatal("Prepend took entries while a batch was read and not acknowledged")
-				}
-			case errors.Is(err, ErrReadPending):
-				if m.read == 0 {
-					t.Fatal("Prepend said ErrReadPending with no batch read")
-				}
-			case errors.Is(err, ErrNotAtHead):
-			case errors.Is(err, ErrPowerCut):
-				// Cut in the middle: they may be on the disk or not,
-				// before everything else.
-				m.queue = append(ids, m.queue...)
-				cut = true
-			default:
-				t.Fatalf("prepend: %v", err)
-			}
-		case 6: // a clean Close and Open
-			if cut = m.synced1(st.Close(), "close"); cut {
+		if r.st == nil || r.step() {
+			if r.cuts++; r.cuts >= maxCuts {
 				break
 			}
-			m.read = 0
-			st, err = Open(cfg)
-			if errors.Is(err, ErrPowerCut) {
-				cut = true
-				st = nil
-				break
-			}
-			if err != nil {
-				t.Fatalf("reopen: %v", err)
-			}
-			if got, want := st.Size(), m.queueBytes(); got != want {
-				t.Fatalf("reopened with %d record bytes, want %d (nothing was cut)", got, want)
-			}
-		case 7:
-			st.Rewind()
-			m.read = 0
-		}
-		if !cut {
-			if s := st.Stats(); s.CorruptBytes != 0 || s.CorruptSegments != 0 {
-				t.Fatalf("corrupt data counted before any power cut: %+v", s)
-			}
+			r.powerCut()
+			r.armCut()
+			r.open()
 		}
 	}
-	recoverAndCheck(t, m, disk, cfg, in)
+	if r.st != nil {
+		_ = r.st.Close() // nothing synced by it counts: the power goes
+	}
+	r.powerCut()
+	r.checkDrained()
+}
+
+// armCut cuts the power of the disk after as many mutating calls as the
+// input says (0: not before the program's end or its next cut).
+func (r *crashRun) armCut() {
+	if n := r.in.byte() * 2; n > 0 {
+		r.disk.CutAfter(n)
+	}
+}
+
+// open opens a store on the disk; st stays nil if the power goes.
+func (r *crashRun) open() {
+	cfg := r.cfg
+	cfg.FS = r.disk
+	st, err := Open(cfg)
+	switch {
+	case err == nil:
+		r.st = st
+	case errors.Is(err, ErrPowerCut):
+		r.st = nil
+	default:
+		r.t.Fatalf("open: %v", err)
+	}
+}
+
+// step runs one call of the program and reports whether the power went.
+func (r *crashRun) step() (cut bool) {
+	t, m, in, st := r.t, r.m, r.in, r.st
+	switch op := in.byte(); op % 9 {
+	case 0, 1: // append 1 to 4 entries
+		p, ends, ids := m.batch(in, 1+in.byte()%4)
+		err := st.Append(p, ends)
+		switch {
+		case err == nil:
+			m.queue = append(m.queue, ids...)
+			m.unsynced = append(m.unsynced, ids...)
+		case errors.Is(err, ErrFull):
+			for _, id := range ids {
+				m.refused[id] = true
+			}
+		case errors.Is(err, ErrPowerCut):
+			// Cut in the middle: they may be on the disk or not, after
+			// everything else.
+			m.queue = append(m.queue, ids...)
+			return true
+		default:
+			t.Fatalf("append: %v", err)
+		}
+	case 2:
+		return m.synced1(st.Sync(), "sync")
+	case 3: // read
+		p, ends, err := st.Read(nil, nil, 1+in.byte()*4)
+		switch {
+		case errors.Is(err, ErrPowerCut):
+			return true
+		case m.read > 0:
+			if !errors.Is(err, ErrReadPending) {
+				t.Fatalf("read with a batch not acknowledged: %v, want ErrReadPending", err)
+			}
+		case err != nil:
+			t.Fatalf("read: %v", err)
+		default:
+			got := entries(p, ends)
+			if len(got) == 0 && len(m.queue) > 0 {
+				t.Fatalf("read nothing, %d entries stored", len(m.queue))
+			}
+			for i, e := range got {
+				if i >= len(m.queue) || !bytes.Equal(e, m.content[m.queue[i]]) {
+					t.Fatalf("read entry %d = %q, want the stored queue's %v", i, e, m.queue[:min(len(m.queue), 3)])
+				}
+			}
+			m.read = len(got)
+		}
+	case 4: // ack
+		err := st.Ack()
+		switch {
+		case err == nil:
+			m.queue = m.queue[m.read:]
+			m.read = 0
+		case errors.Is(err, ErrPowerCut):
+			for _, id := range m.queue[:m.read] {
+				m.ackCut[id] = true
+			}
+			return true
+		default:
+			t.Fatalf("ack: %v", err)
+		}
+	case 5: // prepend 1 or 2 entries
+		p, ends, ids := m.batch(in, 1+in.byte()%2)
+		err := st.Prepend(p, ends)
+		switch {
+		case err == nil:
+			if m.read > 0 {
+				t.Fatal("Prepend took entries while a batch was read and not acknowledged")
+			}
+			m.queue = append(ids, m.queue...)
+			for _, id := range ids {
+				m.synced[id] = true
+			}
+		case errors.Is(err, ErrReadPending):
+			if m.read == 0 {
+				t.Fatal("Prepend said ErrReadPending with no batch read")
+			}
+		case errors.Is(err, ErrNotAtHead):
+		case errors.Is(err, ErrPowerCut):
+			// Cut in the middle: they may be on the disk or not, before
+			// everything else.
+			m.queue = append(ids, m.queue...)
+			return true
+		default:
+			t.Fatalf("prepend: %v", err)
+		}
+	case 6: // a clean Close and Open
+		size := st.Size()
+		if m.synced1(st.Close(), "close") {
+			return true
+		}
+		m.read = 0
+		if r.open(); r.st == nil {
+			return true
+		}
+		if got := r.st.Size(); got != size {
+			t.Fatalf("reopened with %d record bytes, closed with %d", got, size)
+		}
+		if got, want := r.st.Size(), m.queueBytes(); r.cuts == 0 && got != want {
+			t.Fatalf("reopened with %d record bytes, want %d (nothing was cut)", got, want)
+		}
+	case 7:
+		st.Rewind()
+		m.read = 0
+	case 8: // the power goes now
+		return true
+	}
+	if s := r.st.Stats(); r.cuts == 0 && (s.CorruptBytes != 0 || s.CorruptSegments != 0) {
+		t.Fatalf("corrupt data counted with no power cut: %+v", s)
+	}
+	return false
+}
+
+// batch makes n entries with lengths from the input.
+func (m *crashModel) batch(in *crashInput, n int) ([]byte, []int, []int) {
+	var p []byte
+	var ends, ids []int
+	for range n {
+		id, e := m.entry(in.byte())
+		p = append(p, e...)
+		ends = append(ends, len(p))
+		ids = append(ids, id)
+	}
+	return p, ends, ids
 }
 
 // synced1 accounts for a sync-like call's result and reports a power cut.
@@ -307,13 +336,31 @@ func (m *crashModel) queueBytes() int64 {
 	return n
 }
 
-// recoverAndCheck cuts the power, opens a store on what is left, reads
-// everything back and checks it against the model.
-func recoverAndCheck(t *testing.T, m *crashModel, disk *SimDisk, cfg Config, in *crashInput) {
-	after := disk.PowerCut(in.choose)
-	m.watch(after)
+// powerCut cuts the power as the input chooses, checks what a store
+// recovers from a copy of the disk, and makes that the model.
+func (r *crashRun) powerCut() {
+	r.disk = r.disk.PowerCut(r.in.choose)
+	r.m.watch(r.disk)
+	got := r.checkRecovered(cloneDisk(r.disk))
+	m := r.m
+	m.queue = m.queue[:0]
+	for _, e := range got {
+		id := parseEntryID(e)
+		m.queue = append(m.queue, id)
+		m.synced[id] = true // Open fsynced what it found
+	}
+	m.read, m.unsynced = 0, m.unsynced[:0]
+	clear(m.ackCut)
+	r.st = nil
+}
+
+// checkRecovered opens a store on d after a power cut, reads everything
+// back, checks it against the model and returns it.
+func (r *crashRun) checkRecovered(d *SimDisk) [][]byte {
+	t, m := r.t, r.m
 	var reports []error
-	cfg.FS = after
+	cfg := r.cfg
+	cfg.FS = d
 	cfg.Report = func(err error) { reports = append(reports, err) }
 	st, err := Open(cfg)
 	if err != nil {
@@ -371,7 +418,7 @@ func recoverAndCheck(t *testing.T, m *crashModel, disk *SimDisk, cfg Config, in 
 	if s.Size != 0 {
 		t.Fatalf("store drained, Size %d", s.Size)
 	}
-	if want := int64(s.AckedBytes+recordHead*s.AckedEntries+s.CorruptBytes) - 0; s.RecoveredBytes != want {
+	if want := int64(s.AckedBytes + recordHead*s.AckedEntries + s.CorruptBytes); s.RecoveredBytes != want {
 		t.Fatalf("recovered %d record bytes, read %d entries of %d bytes and counted %d corrupt: bytes skipped silently",
 			s.RecoveredBytes, s.AckedEntries, s.AckedBytes, s.CorruptBytes)
 	}
@@ -381,16 +428,58 @@ func recoverAndCheck(t *testing.T, m *crashModel, disk *SimDisk, cfg Config, in 
 	if err := st.Close(); err != nil {
 		t.Fatalf("close after recovery: %v", err)
 	}
-	st, err = Open(cfg)
-	if err != nil {
-		t.Fatalf("reopen after recovery: %v", err)
+	return got
+}
+
+// checkDrained drains a store on the disk after the last cut, as the
+// recovered copy was, and checks that it then reopens empty.
+func (r *crashRun) checkDrained() {
+	r.open()
+	drainedOnce := r.st
+	got := 0
+	for range 1 << 16 {
+		_, ends, err := drainedOnce.Read(nil, nil, 1<<10)
+		if err != nil {
+			r.t.Fatalf("read: %v", err)
+		}
+		if len(ends) == 0 {
+			break
+		}
+		got += len(ends)
+		if err := drainedOnce.Ack(); err != nil {
+			r.t.Fatalf("ack: %v", err)
+		}
 	}
-	if !st.Empty() || st.Stats().RecoveredBytes != 0 {
-		t.Fatalf("a drained store reopens with %d bytes", st.Stats().RecoveredBytes)
+	if got != len(r.m.queue) {
+		r.t.Fatalf("read %d entries, %d were recovered", got, len(r.m.queue))
 	}
-	if err := st.Close(); err != nil {
-		t.Fatalf("close: %v", err)
+	if err := drainedOnce.Close(); err != nil {
+		r.t.Fatalf("close: %v", err)
 	}
+	r.open()
+	if !r.st.Empty() || r.st.Stats().RecoveredBytes != 0 {
+		r.t.Fatalf("a drained store reopens with %d bytes", r.st.Stats().RecoveredBytes)
+	}
+	if err := r.st.Close(); err != nil {
+		r.t.Fatalf("close: %v", err)
+	}
+}
+
+// cloneDisk returns a copy of a disk just after a power cut (everything on
+// it durable, nothing open).
+func cloneDisk(d *SimDisk) *SimDisk {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	nd := NewSimDisk()
+	copies := map[*simInode]*simInode{}
+	for name, ino := range d.live {
+		if copies[ino] == nil {
+			copies[ino] = &simInode{data: slices.Clone(ino.data), synced: slices.Clone(ino.synced)}
+		}
+		nd.live[name] = copies[ino]
+		nd.durable[name] = copies[ino]
+	}
+	return nd
 }
 
 // entries returns p cut at ends.

@@ -21,12 +21,13 @@
 //     header ("LSSPILL1", id, order, CRC-32C) and then records, one per
 //     entry: length uint32 LE, never 0 | CRC-32C of length and entry |
 //     entry. Segments are read in order; ids are never used twice, restarts
-//     included (the position file carries the next one). A segment is
+//     and power cuts included: the position file reserves ids in blocks of
+//     64, durably, before a segment takes one. A segment is
 //     closed for appending at Config.SegmentBytes and removed once
 //     delivered to its end; an empty store keeps none.
 //   - "spill.position": two 64-byte slots written in turn, each with a
 //     generation and a CRC-32C, saying which segment delivery is in, how
-//     far, which orders are delivered, and the next id. Every write is
+//     far, which orders are delivered, and the ids reserved. Every write is
 //     fsynced; the valid slot with the highest generation wins.
 //   - "lock": flock'ed while a store is open (the name the spill of earlier
 //     versions used, so that old and new exclude each other).
@@ -49,6 +50,13 @@
 //   - Prepend returns nil once its entries are durable: the new segment is
 //     fsynced, then the directory, then the position that names it.
 //   - Ack returns nil once the position is durable past the batch.
+//   - A call that returns an error changes nothing a later call relies on:
+//     Append and Prepend store nothing, Ack leaves the batch read (to Ack
+//     again or Rewind), a skip not recorded in the position is retried.
+//   - An fsync that fails is not retried in the hope that the next says
+//     nil (Linux may drop the dirty pages and report the error once): the
+//     segment ends there, and Sync returns an error for as long as it holds
+//     entries not delivered. The same for a segment Open cannot fsync.
 //   - Removals of delivered segments reach the disk at the next directory
 //     fsync; one lost in a power cut is redone at Open, because the
 //     position says the segment was delivered. The position never names a

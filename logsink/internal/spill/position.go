@@ -11,7 +11,9 @@ import (
 //	head segment id, order and offset: everything before the offset in the
 //	head segment, and every segment whose order is below the head's, was
 //	delivered (id 0: no head, every segment up to that order was delivered);
-//	the next segment id, so that no id is used twice.
+//	the first segment id not reserved: every id below it may have been
+//	used, so that no id is used twice, even one whose segment a power cut
+//	lost.
 //
 // It holds two slots of 64 bytes, written in turn, each
 //

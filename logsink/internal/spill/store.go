@@ -75,7 +75,8 @@ type Store struct {
 	segs     []segment // oldest first; the newest is w's when w is not nil
 	pos      File
 	last     position // what the position file holds
-	nextID   uint64
+	nextID   uint64   // the id the next segment takes
+	idLimit  uint64   // ids below it are reserved by the position on disk
 	nextOrd  uint64
 	w        File // the newest segment, open for appending; nil: the next Append begins one
 	wDirty   bool // w written since its last fsync
@@ -168,16 +169,18 @@ func (st *Store) recover() error {
 		}
 		removed = true
 	}
+	st.idLimit = st.nextID // the first segment begun reserves more
 	slices.SortFunc(st.segs, func(a, b segment) int {
 		return cmp.Or(cmp.Compare(a.order, b.order), cmp.Compare(a.id, b.id))
 	})
 	for i := range st.segs {
 		sg := &st.segs[i]
-		size, err := st.fs.Size(sg.name())
-		if err == nil {
-			err = st.syncFile(sg.name())
+		// Read skips a segment it cannot stat, counts and reports it; one
+		// it cannot fsync it delivers, and Sync fails until then.
+		sg.size, sg.broken = st.fs.Size(sg.name())
+		if sg.broken == nil {
+			sg.syncErr = st.syncFile(sg.name())
 		}
-		sg.size, sg.broken = size, err // Read skips a broken one, counts and reports it
 	}
 	if removed || len(st.segs) > 0 {
 		if err := st.fs.SyncDir(); err != nil {
@@ -265,11 +268,17 @@ func (st *Store) writeSlot(p position) error {
 	return nil
 }
 
-// writePositionLocked records durably how far delivery has come.
-func (st *Store) writePositionLocked() error {
-	p := position{gen: st.last.gen + 1, nextID: st.nextID, headOrder: st.last.headOrder}
-	if len(st.segs) > 0 {
-		p.headID, p.headOrder, p.headOff = st.segs[0].id, st.segs[0].order, st.ackOff
+// savePositionLocked records durably that delivery is at offset off of
+// segs[i], everything before it delivered; i == len(segs) says everything
+// is delivered. Nothing in memory changes unless it returns nil, so that a
+// caller can move on only once the position is on disk.
+func (st *Store) savePositionLocked(i int, off int64) error {
+	p := position{gen: st.last.gen + 1, nextID: st.idLimit, headOrder: st.last.headOrder}
+	switch {
+	case i < len(st.segs):
+		p.headID, p.headOrder, p.headOff = st.segs[i].id, st.segs[i].order, off
+	case i > 0:
+		p.headOrder = st.segs[i-1].order // up to it, everything is delivered
 	}
 	if err := st.writeSlot(p); err != nil {
 		return err
@@ -343,19 +352,17 @@ func (st *Store) added(p []byte, ends []int) {
 // a Sync later fsyncs only the newest.
 func (st *Store) rollLocked() error {
 	if st.w != nil {
-		if st.wDirty {
-			if err := st.w.Sync(); err != nil {
-				return fmt.Errorf("spill: sync %s: %w", st.segs[len(st.segs)-1].name(), err)
-			}
-			st.wDirty = false
-		}
+		st.syncNewestLocked()
 		if err := st.w.Close(); err != nil {
-			return fmt.Errorf("spill: close %s: %w", st.segs[len(st.segs)-1].name(), err)
+			st.segs[len(st.segs)-1].syncErr = err // a deferred write error
 		}
 		st.w, st.wEnded = nil, false
 	}
-	sg := segment{id: st.nextID, order: st.nextOrd}
-	st.nextID++ // never used again, even if the create fails
+	id, err := st.newIDLocked()
+	if err != nil {
+		return err
+	}
+	sg := segment{id: id, order: st.nextOrd}
 	st.nextOrd++
 	f, err := st.createSegment(sg, nil)
 	if err != nil {
@@ -368,6 +375,25 @@ func (st *Store) rollLocked() error {
 	st.segs = append(st.segs, sg)
 	st.w, st.wDirty, st.dirDirty = f, true, true
 	return nil
+}
+
+// idBlock is how many segment ids one write of the position reserves.
+const idBlock = 64
+
+// newIDLocked returns an id for a new segment, never used before and never
+// to be used again, even if the segment is lost in a power cut: the
+// position on disk reserves it before the segment is created.
+func (st *Store) newIDLocked() (uint64, error) {
+	if st.nextID >= st.idLimit {
+		st.idLimit = st.nextID + idBlock
+		if err := st.savePositionLocked(0, st.ackOff); err != nil {
+			st.idLimit = st.nextID
+			return 0, err
+		}
+	}
+	id := st.nextID
+	st.nextID++
+	return id, nil
 }
 
 // createSegment creates the file of sg with its header and records.
@@ -417,8 +443,11 @@ func (st *Store) Prepend(p []byte, ends []int) error {
 	case st.segs[0].order == 0:
 		return errors.New("spill: no order left before the oldest segment")
 	}
-	sg := segment{id: st.nextID, order: st.segs[0].order - 1}
-	st.nextID++
+	id, err := st.newIDLocked()
+	if err != nil {
+		return err
+	}
+	sg := segment{id: id, order: st.segs[0].order - 1}
 	records := appendRecords(nil, p, ends)
 	f, err := st.createSegment(sg, records)
 	if err != nil {
@@ -440,13 +469,17 @@ func (st *Store) Prepend(p []byte, ends []int) error {
 	}
 	st.dirDirty = false
 	sg.size = segmentHead + int64(len(records))
-	st.closeReaderLocked()
 	st.segs = slices.Insert(st.segs, 0, sg)
+	if err := st.savePositionLocked(0, segmentHead); err != nil {
+		st.segs = st.segs[1:]
+		_ = st.fs.Remove(sg.name())
+		st.dirDirty = true
+		return fmt.Errorf("spill: prepend %s: %w", sg.name(), err)
+	}
+	st.closeReaderLocked()
 	st.ackOff, st.readOff = segmentHead, segmentHead
 	st.added(p, ends)
-	// If this fails, a store opened after a power cut may not find the
-	// entries; this one reads them.
-	return st.writePositionLocked()
+	return nil
 }
 
 // Read returns the oldest entries not yet delivered, up to maxBytes of
@@ -587,53 +620,62 @@ func (st *Store) closeReaderLocked() {
 }
 
 // skipRestLocked skips the oldest segment from readOff to its end, after a
-// bad record: counted, reported, and recorded in the position.
+// bad record: recorded in the position, then counted and reported.
 func (st *Store) skipRestLocked(why error) error {
 	head := st.segs[0]
+	if err := st.savePositionLocked(0, head.size); err != nil {
+		return err
+	}
 	skipped := head.size - st.readOff
 	st.stats.corruptBytes.Add(uint64(skipped))
 	st.stats.size.Add(-skipped)
 	st.report(fmt.Errorf("spill: segment %s: %w at offset %d: %d bytes skipped", head.name(), why, st.readOff, skipped))
 	st.ackOff, st.readOff = head.size, head.size
-	return st.writePositionLocked()
+	return nil
 }
 
 // skipSegmentLocked skips the rest of an oldest segment that cannot be
-// read, and renames it out of the way unless Append is writing it.
+// read, and renames it out of the way unless Append is writing it (or it
+// holds no records: then it is removed).
 func (st *Store) skipSegmentLocked(why error) error {
 	head := st.segs[0]
+	st.closeReaderLocked()
+	if st.writingHead() {
+		return st.skipRestLocked(why)
+	}
+	if err := st.savePositionLocked(1, segmentHead); err != nil {
+		return err
+	}
 	skipped := max(head.size-st.readOff, 0)
 	st.stats.corruptBytes.Add(uint64(skipped))
 	st.stats.corruptSegments.Add(1)
 	st.stats.size.Add(-skipped)
-	st.closeReaderLocked()
-	if st.writingHead() {
-		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped", head.name(), why, skipped))
-		st.ackOff, st.readOff = head.size, head.size
-		return st.writePositionLocked()
-	}
+	st.segs = st.segs[1:]
+	st.ackOff, st.readOff = segmentHead, segmentHead
+	st.dirDirty = true
 	if head.size <= segmentHead {
 		// No records to keep for a look: a segment begun just before a
 		// power cut, whose header did not reach the disk.
 		st.report(fmt.Errorf("spill: segment %s: %w: no records, removed", head.name(), why))
-		st.ackOff = segmentHead
-		return st.dropHeadLocked()
+		st.removeDelivered(head)
+		return nil
 	}
 	bad := head.name() + ".bad"
 	if err := st.fs.Rename(head.name(), bad); err != nil {
 		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped; renaming it to %s: %w", head.name(), why, skipped, bad, err))
 	} else {
-		st.dirDirty = true
 		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped, renamed to %s", head.name(), why, skipped, bad))
 	}
-	st.ackOff = max(head.size, segmentHead)
-	return st.dropHeadLocked()
+	return nil
 }
 
 // dropHeadLocked moves delivery past the oldest segment, which is
-// delivered to its end (or skipped), and removes its file once the
-// position no longer needs it. An empty store keeps no segment.
+// delivered to its end, and removes its file once the position no longer
+// needs it. An empty store keeps no segment.
 func (st *Store) dropHeadLocked() error {
+	if err := st.savePositionLocked(1, segmentHead); err != nil {
+		return err
+	}
 	head := st.segs[0]
 	st.closeReaderLocked()
 	if st.writingHead() {
@@ -642,24 +684,24 @@ func (st *Store) dropHeadLocked() error {
 	}
 	st.segs = st.segs[1:]
 	st.ackOff, st.readOff = segmentHead, segmentHead
-	if len(st.segs) == 0 {
-		st.last.headOrder = head.order // everything up to it is delivered
-	}
-	if err := st.writePositionLocked(); err != nil {
-		return err
-	}
-	// A removal lost in a power cut is redone at Open: the position says
-	// the segment was delivered.
-	if err := st.fs.Remove(head.name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		st.report(fmt.Errorf("spill: remove delivered segment %s: %w", head.name(), err))
+	st.removeDelivered(head)
+	return nil
+}
+
+// removeDelivered removes the file of a segment the position on disk says
+// is delivered. A removal lost in a power cut is redone at Open.
+func (st *Store) removeDelivered(sg segment) {
+	if err := st.fs.Remove(sg.name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		st.report(fmt.Errorf("spill: remove delivered segment %s: %w", sg.name(), err))
 	}
 	st.dirDirty = true
-	return nil
 }
 
 // Ack records that the batch the last Read returned was delivered: the
 // position moves past it and is fsynced, so that no store reads it again,
 // after a power cut either. A segment is removed once delivered to its end.
+// On an error nothing changes: the batch is still the one read, for
+// another Ack or a Rewind.
 func (st *Store) Ack() error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -669,16 +711,20 @@ func (st *Store) Ack() error {
 	if st.pending == 0 {
 		return nil
 	}
-	recBytes := st.readOff - st.ackOff
-	st.ackOff = st.readOff
+	var err error
+	if st.readOff >= st.segs[0].size {
+		err = st.dropHeadLocked()
+	} else if err = st.savePositionLocked(0, st.readOff); err == nil {
+		st.ackOff = st.readOff
+	}
+	if err != nil {
+		return err
+	}
 	st.stats.ackedEntries.Add(uint64(st.pending))
 	st.stats.ackedBytes.Add(uint64(st.pendLen))
-	st.stats.size.Add(-recBytes)
+	st.stats.size.Add(-int64(st.pendLen + recordHead*st.pending))
 	st.pending, st.pendLen = 0, 0
-	if st.ackOff >= st.segs[0].size {
-		return st.dropHeadLocked()
-	}
-	return st.writePositionLocked()
+	return nil
 }
 
 // Rewind gives back the batch the last Read returned: the next Read
@@ -704,11 +750,8 @@ func (st *Store) Sync() error {
 }
 
 func (st *Store) syncLocked() error {
-	if st.w != nil && st.wDirty {
-		if err := st.w.Sync(); err != nil {
-			return fmt.Errorf("spill: sync %s: %w", st.segs[len(st.segs)-1].name(), err)
-		}
-		st.wDirty = false
+	if st.w != nil {
+		st.syncNewestLocked()
 	}
 	if st.dirDirty {
 		if err := st.fs.SyncDir(); err != nil {
@@ -716,7 +759,27 @@ func (st *Store) syncLocked() error {
 		}
 		st.dirDirty = false
 	}
+	for _, sg := range st.segs {
+		if sg.syncErr != nil {
+			return fmt.Errorf("spill: segment %s could not be synced, and its entries may not survive a power cut until delivered: %w", sg.name(), sg.syncErr)
+		}
+	}
 	return nil
+}
+
+// syncNewestLocked fsyncs the segment Append writes. If that fails, the
+// data may be lost whatever a later fsync says (Linux may drop the dirty
+// pages and report the error once): the segment ends there, and Sync fails
+// until it is delivered.
+func (st *Store) syncNewestLocked() {
+	if !st.wDirty {
+		return
+	}
+	if err := st.w.Sync(); err != nil {
+		st.segs[len(st.segs)-1].syncErr = err
+		st.wEnded = true
+	}
+	st.wDirty = false
 }
 
 // Size returns the record bytes not yet delivered (Stats().Size).

@@ -624,3 +624,52 @@ func TestFailedWriteAndTruncateEndTheSegment(t *testing.T) {
 	assert.Equal(t, []string{"before", "appended, not synced", "after"}, drain(t, st))
 	assert.Empty(t, r.errs)
 }
+
+// After a failed fsync, Linux may drop the dirty pages and report success
+// to the next fsync: the store does not trust it, and Sync fails while the
+// segment holds entries.
+func TestFailedFsyncFailsEverySyncUntilDelivered(t *testing.T) {
+	d := NewSimDisk()
+	st := openStore(t, Config{FS: d})
+	mustAppend(t, st, "a")
+	d.SetFault(func(op, name string) error {
+		if op == "sync" && strings.HasSuffix(name, segmentExt) {
+			return syscall.EIO
+		}
+		return nil
+	})
+	assert.ErrorIs(t, st.Sync(), syscall.EIO)
+	d.SetFault(nil)
+	assert.ErrorIs(t, st.Sync(), syscall.EIO, "still: its data may be gone")
+	mustAppend(t, st, "b") // a new segment
+	assert.ErrorIs(t, st.Sync(), syscall.EIO)
+	assert.Len(t, segmentNames(t, d), 2, "the segment ended at the failure")
+	_, _, err := st.Read(nil, nil, 1)
+	require.NoError(t, err)
+	require.NoError(t, st.Ack())
+	assert.NoError(t, st.Sync(), "delivered: nothing unsure is left")
+	assert.Equal(t, []string{"b"}, drain(t, st))
+}
+
+// An Ack whose position cannot be written changes nothing: the batch is
+// still the one read.
+func TestFailedAckChangesNothing(t *testing.T) {
+	d := NewSimDisk()
+	st := openStore(t, Config{FS: d})
+	mustAppend(t, st, "a", "b")
+	_, _, err := st.Read(nil, nil, 1)
+	require.NoError(t, err)
+	d.SetFault(func(op, name string) error {
+		if name == positionName && op == "write" {
+			return syscall.EIO
+		}
+		return nil
+	})
+	require.ErrorIs(t, st.Ack(), syscall.EIO)
+	assert.Zero(t, st.Stats().AckedEntries)
+	_, _, err = st.Read(nil, nil, 1)
+	assert.ErrorIs(t, err, ErrReadPending, "the batch is still read")
+	d.SetFault(nil)
+	require.NoError(t, st.Ack(), "and can be acked again")
+	assert.Equal(t, []string{"b"}, drain(t, st))
+}

@@ -670,7 +670,15 @@ func decodeJSON(text string, v any) error {
 func goCmd(dir string, args ...string) ([]byte, error) {
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOPROXY=off", "GOWORK=off")
+	// -mod=mod lets the go command complete the module's go.sum from the
+	// module cache; a -mod of the caller's would conflict with it.
+	flags := []string{"-mod=mod"}
+	for _, f := range strings.Fields(os.Getenv("GOFLAGS")) {
+		if !strings.HasPrefix(f, "-mod=") {
+			flags = append(flags, f)
+		}
+	}
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.Join(flags, " "), "GOPROXY=off", "GOWORK=off")
 	return cmd.CombinedOutput()
 }
 

@@ -134,3 +134,13 @@ func TestMapstructureThenValidate(t *testing.T) {
 	require.NoError(t, err, "decode")
 	assert.ErrorContains(t, cfg.Ship.Validate(), "buffer_size=-1: must not be negative", "Validate")
 }
+
+// A negative size given as text ("-1", quoted, goes through the text hook)
+// decodes too, and Validate names it as for a number.
+func TestMapstructureNegativeSizeText(t *testing.T) {
+	for _, doc := range []string{"audit:\n  max_size: -1\n", "audit:\n  max_size: \"-1\"\n"} {
+		cfg, err := load(t, doc)
+		require.NoError(t, err, "decode %q", doc)
+		assert.ErrorContains(t, cfg.Audit.Validate(), "rotate: max_size=-1: must not be negative", "Validate of %q", doc)
+	}
+}

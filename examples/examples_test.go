@@ -89,7 +89,7 @@ func TestEveryExampleIsRun(t *testing.T) {
 // Run without -dir, the examples that write files write them in a temporary
 // directory and remove it: nothing is left in TMPDIR.
 func TestExamplesRemoveWhatTheyCreate(t *testing.T) {
-	for _, name := range []string{"quickstart", "config"} {
+	for _, name := range []string{"quickstart", "config", "slog"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			bin := filepath.Join(t.TempDir(), name)

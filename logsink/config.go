@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/streamsink/streamsink/internal/confkit"
 )
 
 // Config holds a stream's settings in a form that config files and sink
@@ -53,21 +55,25 @@ type Config struct {
 // Validate reports every bad value, each naming its setting and the value:
 // negative sizes and durations, a buffer size or high-water mark above
 // MaxBufferSize, a flush interval below MinFlushInterval (New would clamp
-// them), and an unknown policy.
+// them), and an unknown policy. These values decode from JSON, YAML and URL
+// queries, so that it is Validate, which knows the setting's name, that
+// refuses them, in the same words whichever way the config came:
+// "logsink: buffer_size=-1: must not be negative".
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("logsink: "+format, args...))
 	}
+	bad := func(err error) { errs = append(errs, fmt.Errorf("logsink: %w", err)) }
 	for _, f := range []struct {
 		name string
 		v    Size
 	}{{"buffer_size", c.BufferSize}, {"high_water_mark", c.HighWaterMark}} {
 		switch {
 		case f.v < 0:
-			add("%s=%d: must not be negative", f.name, f.v)
+			bad(confkit.Negative(f.name, f.v))
 		case f.v > MaxBufferSize:
-			add("%s=%s: more than the maximum, %s", f.name, f.v, Size(MaxBufferSize))
+			bad(confkit.AboveMax(f.name, f.v, Size(MaxBufferSize)))
 		}
 	}
 	for _, f := range []struct {
@@ -82,9 +88,9 @@ func (c Config) Validate() error {
 	} {
 		switch {
 		case f.v < 0:
-			add("%s=%s: must not be negative", f.name, f.v)
+			bad(confkit.Negative(f.name, f.v))
 		case f.v > 0 && f.v < f.min:
-			add("%s=%s: less than the minimum, %s", f.name, f.v, f.min)
+			bad(confkit.BelowMin(f.name, f.v, f.min))
 		}
 	}
 	if c.Policy != Block && c.Policy != Drop {
@@ -92,7 +98,7 @@ func (c Config) Validate() error {
 	}
 	switch {
 	case c.SpillMaxSize < 0:
-		add("spill_max_size=%d: must not be negative", c.SpillMaxSize)
+		bad(confkit.Negative("spill_max_size", c.SpillMaxSize))
 	case c.SpillMaxSize > 0 && c.SpillDir == "":
 		add("spill_max_size=%s: set without spill_dir", c.SpillMaxSize)
 	}

@@ -115,8 +115,6 @@ func TestConfigDecodeErrors(t *testing.T) {
 		{"unknown policy", `{"policy":"fast"}`, `policy: fast`, `"fast"`, `"fast"`},
 		{"size not a number", `{"buffer_size":"banana"}`, `buffer_size: banana`, `"banana"`, `"banana"`},
 		{"size with unknown unit", `{"buffer_size":"1PiB"}`, `buffer_size: 1PiB`, `"1PiB"`, `"1PiB"`},
-		{"negative size", `{"high_water_mark":"-1KiB"}`, `high_water_mark: -1KiB`, `"-1KiB"`, `"-1KiB"`},
-		{"negative size number", `{"high_water_mark":-5}`, `high_water_mark: -5`, `"-5"`, `"-5"`},
 		{"fractional size", `{"buffer_size":1.5}`, `buffer_size: 1.5`, `"1.5"`, `"1.5"`},
 		{"size past int64", `{"buffer_size":"9999999TiB"}`, `buffer_size: 9999999TiB`, `"9999999TiB"`, `"9999999TiB"`},
 		{"size as an object", `{"buffer_size":{"n":1}}`, "buffer_size:\n  n: 1", "object into Go struct field Config.buffer_size", "line 2"},
@@ -135,6 +133,44 @@ func TestConfigDecodeErrors(t *testing.T) {
 			err = yaml.Unmarshal([]byte(tt.giveYAML), &c)
 			require.Error(t, err, "YAML %s", tt.giveYAML)
 			assert.Contains(t, err.Error(), tt.wantYAML, "YAML error")
+		})
+	}
+}
+
+// A value that parses but is out of range decodes, from JSON, YAML and Go
+// alike, and Validate refuses it naming the setting and the value, in the
+// same words whichever way it came: the decoders cannot name the key of a
+// text type's error.
+func TestConfigOutOfRangeDecodesForValidate(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		giveJSON string
+		giveYAML string
+		giveGo   logsink.Config
+		want     string
+	}{
+		{"negative size", `{"buffer_size":-1}`, `buffer_size: -1`, logsink.Config{BufferSize: -1},
+			"logsink: buffer_size=-1: must not be negative"},
+		{"negative size text", `{"high_water_mark":"-1KiB"}`, `high_water_mark: -1KiB`, logsink.Config{HighWaterMark: -1 << 10},
+			"logsink: high_water_mark=-1KiB: must not be negative"},
+		{"negative duration", `{"flush_interval":-1000000000}`, `flush_interval: -1s`, logsink.Config{FlushInterval: -time.Second},
+			"logsink: flush_interval=-1s: must not be negative"},
+		{"short flush interval", `{"flush_interval":1000}`, `flush_interval: 1us`, logsink.Config{FlushInterval: time.Microsecond},
+			"logsink: flush_interval=1µs: less than the minimum, 1ms"},
+		{"huge buffer", `{"buffer_size":"2GiB"}`, `buffer_size: 2GiB`, logsink.Config{BufferSize: 2 << 30},
+			"logsink: buffer_size=2GiB: more than the maximum, 1GiB"},
+		{"negative spill size", `{"spill_dir":"/x","spill_max_size":"-5"}`, "spill_dir: /x\nspill_max_size: -5",
+			logsink.Config{SpillDir: "/x", SpillMaxSize: -5}, "logsink: spill_max_size=-5: must not be negative"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var fromJSON, fromYAML logsink.Config
+			require.NoError(t, json.Unmarshal([]byte(tt.giveJSON), &fromJSON), "JSON %s decodes", tt.giveJSON)
+			require.NoError(t, yaml.Unmarshal([]byte(tt.giveYAML), &fromYAML), "YAML %s decodes", tt.giveYAML)
+			assert.Equal(t, tt.giveGo, fromJSON, "JSON %s", tt.giveJSON)
+			assert.Equal(t, tt.giveGo, fromYAML, "YAML %s", tt.giveYAML)
+			for _, c := range []logsink.Config{tt.giveGo, fromJSON, fromYAML} {
+				assert.EqualError(t, c.Validate(), tt.want, "Validate of %+v", c)
+			}
 		})
 	}
 }

@@ -62,16 +62,6 @@
 // for what they could not do; a failure a retry has healed is reported
 // through OnError and Stats().Errors only.
 //
-// # Destinations
-//
-// A destination is an io.Writer. The stream also uses, when the destination
-// has them, Sync() error (called by [Stream.Sync] and before a rotation),
-// Close() error (called once by Close), and the methods of [Rotator],
-// [Reopener], [SizeRotator], [TimeRotator], [Follower], [EntryWriter] and
-// [Binder], through which package rotate builds rotating files whose
-// rotations are ordered with the data and package netsink frames entries
-// for collectors.
-//
 // # Configs and URLs
 //
 // [Config] holds a stream's settings for config files; the destination
@@ -89,4 +79,36 @@
 // went missing.
 //
 //	logger := slog.New(logsink.NewSlogHandler(s, nil))
+//
+// # Writing a destination
+//
+// This section is for authors of destinations; a service that logs needs
+// none of it. Packages rotate, stdout and netsink are built on it.
+//
+// A destination is an io.Writer, which the stream owns. The stream also
+// uses the methods below when the destination has them, each called by the
+// flusher in order with the data:
+//
+//   - Sync() error: called by [Stream.Sync] and before a rotation. EINVAL,
+//     ENOTSUP and ENOTTY (a pipe, a terminal) count as success.
+//   - Close() error: called once, by Close; it may wait at most
+//     [Binding].CloseTimeout.
+//   - [Rotator]: Rotate switches to a new file, after the stream has
+//     flushed and synced everything buffered ([Stream.Rotate] calls it).
+//   - [Reopener]: Reopen reopens the file at the same path after an
+//     external tool renamed it ([Stream.Reopen] calls it).
+//   - [SizeRotator]: the flusher asks for the size and limit before each
+//     write and rotates between entries.
+//   - [TimeRotator]: the flusher rotates at the times NextRotation names.
+//   - [Follower]: Follow, once per flush interval, checks that the file at
+//     the path is still the one being written, and switches if not.
+//   - [EntryWriter]: WriteEntries gets each entry's end offset, so a
+//     destination that frames entries (one syslog message each) knows them
+//     exactly; [CheckEnds] validates the ends, and an error wrapping
+//     [ErrBadEnds] marks a batch the stream counts as lost and does not
+//     retry.
+//   - [Binder]: Bind is called once, before the flusher starts, with a
+//     [Binding]: the stream's clock, its hook goroutine (for callbacks that
+//     may log through the stream), a counter of bytes lost after they were
+//     accepted, and the destination's share of the close timeout.
 package logsink

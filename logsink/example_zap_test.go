@@ -120,6 +120,7 @@ func ExampleConfig_badValue() {
 	for _, text := range []string{
 		`policy: fast`,
 		`buffer_size: banana`,
+		`high_water_mark: -1KiB`,
 		`buffer_size: 2GiB`,
 		`flush_interval: 10us`,
 	} {
@@ -132,7 +133,8 @@ func ExampleConfig_badValue() {
 	}
 	// Output:
 	// logsink: unknown policy "fast" (want block or drop)
-	// invalid size "banana" (want bytes such as 512, 64KiB or 100MB)
+	// invalid size "banana": want bytes or a number with a unit such as 64KiB or 100MB
+	// logsink: high_water_mark=-1KiB: must not be negative
 	// logsink: buffer_size=2GiB: more than the maximum, 1GiB
 	// logsink: flush_interval=10µs: less than the minimum, 1ms
 }

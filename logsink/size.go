@@ -13,6 +13,12 @@ import (
 // flag.TextVar read and write, is a size as ParseSize reads it ("512",
 // "64KiB", "100MB"), written back as FormatSize writes it. JSON may also
 // give it as a number of bytes.
+//
+// A negative size ("-1", "-64KiB") decodes, so that the config's Validate
+// refuses it naming the setting ("max_size=-1: must not be negative"): a
+// decoder such as YAML's reports a text type's own error without the key
+// or the line. A text that is not a size at all is the decoding error, and
+// it quotes the text and says what a size looks like.
 type Size int64
 
 // String returns the size as FormatSize writes it: "64KiB", "1000".
@@ -21,9 +27,10 @@ func (s Size) String() string { return FormatSize(int64(s)) }
 // MarshalText implements encoding.TextMarshaler.
 func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// UnmarshalText implements encoding.TextUnmarshaler with ParseSize.
+// UnmarshalText implements encoding.TextUnmarshaler: ParseSize's forms,
+// negative ones too, for Validate to refuse by name.
 func (s *Size) UnmarshalText(text []byte) error {
-	n, err := ParseSize(string(text))
+	n, err := confkit.ParseSizeText(string(text))
 	if err != nil {
 		return err
 	}
@@ -34,8 +41,8 @@ func (s *Size) UnmarshalText(text []byte) error {
 // UnmarshalJSON reads a JSON string in the text form or a JSON number of
 // bytes; null leaves s unchanged.
 func (s *Size) UnmarshalJSON(data []byte) error {
-	// A number goes through ParseSize too, which rejects fractions,
-	// exponents and signs.
+	// A number goes through the text form too, which rejects fractions,
+	// exponents and a plus sign.
 	return unmarshalJSONText(data, s, s.UnmarshalText)
 }
 

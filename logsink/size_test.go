@@ -62,8 +62,8 @@ func TestParseSizeErrors(t *testing.T) {
 		{"banana", "invalid size"},
 		{"KiB", "invalid size"},
 		{"B", "invalid size"},
-		{"-1", "negative"},
-		{"-1KiB", "negative"},
+		{"-1", "must not be negative"},
+		{"-1KiB", "must not be negative"},
 		{"+5", "invalid size"},
 		{"1.5MiB", "invalid size"},
 		{"1e3", "invalid size"},
@@ -187,6 +187,8 @@ func TestSizeUnmarshalJSON(t *testing.T) {
 		want logsink.Size
 	}{
 		{`"64KiB"`, 64 << 10}, {`"100MB"`, 100_000_000}, {`65536`, 65536}, {`0`, 0}, {`"512"`, 512}, {`null`, 7},
+		// Negative sizes decode, for Validate to refuse by name.
+		{`-1`, -1}, {`"-1"`, -1}, {`"-64KiB"`, -64 << 10},
 	} {
 		got := logsink.Size(7)
 		require.NoError(t, json.Unmarshal([]byte(tt.give), &got), "Unmarshal(%s)", tt.give)
@@ -195,8 +197,8 @@ func TestSizeUnmarshalJSON(t *testing.T) {
 	for _, tt := range []struct {
 		give, want string
 	}{
-		{`"banana"`, `invalid size "banana"`},
-		{`-1`, `invalid size "-1": negative`},
+		{`"banana"`, `invalid size "banana": want bytes or a number with a unit such as 64KiB or 100MB`},
+		{`"+1"`, `invalid size "+1"`},
 		{`1.5`, `invalid size "1.5"`},
 		{`1e3`, `invalid size "1e3"`},
 		{`true`, "cannot unmarshal bool into Go value of type logsink.Size"},
@@ -220,5 +222,5 @@ func TestSizeFlag(t *testing.T) {
 	require.NoError(t, fs.Parse([]string{"-max-size", "100MB"}), "Parse")
 	assert.Equal(t, logsink.Size(100_000_000), size, "parsed")
 	fs.SetOutput(io.Discard)
-	assert.ErrorContains(t, fs.Parse([]string{"-max-size", "lots"}), `invalid size "lots"`, "a bad value")
+	assert.ErrorContains(t, fs.Parse([]string{"-max-size", "lots"}), `invalid size "lots": want bytes or a number with a unit`, "a bad value")
 }

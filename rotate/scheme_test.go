@@ -84,10 +84,10 @@ func TestSchemeErrorsNameTheParameter(t *testing.T) {
 		want string
 	}{
 		{name: "bad size", give: base + "?max_size=banana", want: `rotate: max_size="banana": invalid size "banana"`},
-		{name: "negative size", give: base + "?buffer_size=-1", want: `rotate: buffer_size="-1": invalid size "-1": negative`},
+		{name: "negative size", give: base + "?buffer_size=-1", want: "logsink: buffer_size=-1: must not be negative"},
 		{name: "huge buffer", give: base + "?buffer_size=4611686018427387904", want: "logsink: buffer_size=4194304TiB: more than the maximum, 1GiB"},
 		{name: "unknown parameter", give: base + "?max_sizes=1MB", want: `rotate: unknown parameter "max_sizes"`},
-		{name: "negative duration", give: base + "?every=-1h", want: `rotate: every="-1h": negative duration`},
+		{name: "negative duration", give: base + "?every=-1h", want: "rotate: every=-1h0m0s: must not be negative"},
 		{name: "short every", give: base + "?every=1ms", want: `rotate: every=1ms: must be at least 1s`},
 		{name: "short flush interval", give: base + "?flush_interval=1us", want: "logsink: flush_interval=1µs: less than the minimum, 1ms"},
 		{name: "bad policy", give: base + "?policy=sometimes", want: `rotate: policy="sometimes"`},

@@ -34,7 +34,6 @@ func TestConfigFromURLErrors(t *testing.T) {
 		"stream:stdout?colour=red":                `stdout: unknown parameter "colour"`,
 		"stream:stdout?policy=sometimes":          `stdout: policy="sometimes": logsink: unknown policy "sometimes"`,
 		"stream:stdout?buffer_size=banana":        `stdout: buffer_size="banana": invalid size "banana"`,
-		"stream:stdout?flush_interval=-1s":        `stdout: flush_interval="-1s": negative duration`,
 		"stream:stdout?block_timeout=soon":        `stdout: block_timeout="soon": not a duration`,
 		"stream:stdout?survive_broken_pipe=maybe": `stdout: survive_broken_pipe="maybe": not a boolean`,
 		"stream:stdout?policy=drop&policy=block":  `stdout: parameter "policy" given 2 times`,

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	_ "embed"
 	"flag"
 	"fmt"
@@ -44,6 +45,20 @@ type auditLog struct {
 	Actor         string `yaml:"actor"`
 }
 
+// decode reads the config file with unknown keys refused. Without
+// KnownFields a misspelt key ("max_sise: 100MB") is silently ignored and
+// its setting keeps the default, which nobody notices until the disk fills.
+// A value that does not parse fails here, quoting it; one that parses but
+// is out of range (max_size: -1) decodes, and Open refuses it naming the
+// key: "rotate: max_size=-1: must not be negative".
+func decode(data []byte) (serviceConfig, error) {
+	var cfg serviceConfig
+	d := yaml.NewDecoder(bytes.NewReader(data))
+	d.KnownFields(true)
+	err := d.Decode(&cfg)
+	return cfg, err
+}
+
 func main() {
 	dir := flag.String("dir", "", "working directory for the logs (default: a temporary directory, removed at the end)")
 	file := flag.String("config", "", "YAML config file (default: the config.yaml shipped with this example)")
@@ -55,16 +70,17 @@ func main() {
 }
 
 func run(dir, file string) error {
-	data := defaultConfig
+	data, name := defaultConfig, "config.yaml (embedded)"
 	if file != "" {
 		var err error
 		if data, err = os.ReadFile(file); err != nil {
 			return err
 		}
+		name = file
 	}
-	var cfg serviceConfig
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return fmt.Errorf("%s: %w", file, err)
+	cfg, err := decode(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 
 	if dir == "" {

@@ -5,6 +5,9 @@
 //
 //	go run ./examples/slog [-dir DIR] [-text]
 //
+// Without -dir it writes in a new temporary directory and removes it at
+// the end.
+//
 // Four goroutines serve a burst of fake requests, logging one info record
 // each and a warning every 500; the file takes only 4 MB/s, so the 64 KiB
 // buffer fills and info records are dropped. Warnings wait for room (at
@@ -43,7 +46,7 @@ func (d slowDisk) Sync() error  { return d.f.Sync() }
 func (d slowDisk) Close() error { return d.f.Close() }
 
 func main() {
-	dir := flag.String("dir", "", "directory for app.log (default: a new temporary directory)")
+	dir := flag.String("dir", "", "directory for app.log, kept (default: a new temporary directory, removed at the end)")
 	text := flag.Bool("text", false, "slog's text format instead of JSON")
 	flag.Parse()
 	if err := run(*dir, *text); err != nil {
@@ -54,10 +57,12 @@ func main() {
 
 func run(dir string, text bool) error {
 	if dir == "" {
-		var err error
-		if dir, err = os.MkdirTemp("", "streamsink-slog-"); err != nil {
+		tmp, err := os.MkdirTemp("", "streamsink-slog-")
+		if err != nil {
 			return err
 		}
+		defer os.RemoveAll(tmp) // an example leaves nothing behind
+		dir = tmp
 	}
 	name := filepath.Join(dir, "app.log")
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)

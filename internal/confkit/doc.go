@@ -11,4 +11,12 @@
 //
 // A config struct's fields are found by their json tag; embedded structs are
 // walked, as encoding/json flattens them.
+//
+// One mistake has one wording, whichever way a config came (Go, JSON, YAML,
+// a URL): a value that does not parse is the decoding error, quoting the
+// value and the form wanted; a value that parses but is out of range
+// decodes, and the config's Validate refuses it as "name=value: what is
+// wrong" (Negative, BelowMin, AboveMax), since only Validate knows the
+// setting's name for every decoder. Query leaves ranges to Validate for
+// that reason.
 package confkit

@@ -60,7 +60,10 @@ func Names(ptr any) []string {
 // Query sets the fields of the config ptr points to from URL query
 // parameters, one value each, by their json names. skip lists parameters
 // the caller handles itself. It reports every unknown, repeated or bad
-// parameter, each naming the parameter and its value.
+// parameter, each naming the parameter and its value. A value that parses
+// but is out of range (a negative size, count or duration) is set, as
+// encoding/json and YAML set it, for the config's Validate to refuse: so
+// one mistake has one wording, whichever way the config came.
 func Query(ptr any, q url.Values, skip ...string) error {
 	keys := make([]string, 0, len(q))
 	for k := range q {
@@ -112,10 +115,7 @@ func setValue(v reflect.Value, s string) error {
 		if err != nil {
 			return errors.New("not a duration (want Go syntax such as 500ms, 1h30m)")
 		}
-		if d < 0 {
-			return errors.New("negative duration")
-		}
-		v.SetInt(int64(d))
+		v.SetInt(int64(d)) // a negative one is the config's Validate to refuse
 		return nil
 	}
 	switch v.Kind() {
@@ -132,12 +132,12 @@ func setValue(v reflect.Value, s string) error {
 		switch {
 		case err != nil:
 			return errors.New("not a whole number")
-		case n < 0:
-			return errors.New("negative number")
+		case v.OverflowInt(n) && n < 0:
+			return errors.New("too small")
 		case v.OverflowInt(n):
 			return errors.New("too large")
 		}
-		v.SetInt(n)
+		v.SetInt(n) // a negative one is the config's Validate to refuse
 	default:
 		return fmt.Errorf("unsupported field type %s", v.Type())
 	}

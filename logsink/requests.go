@@ -101,4 +101,3 @@ func (s *Stream) timedOut(kind requestKind) error {
 	return fmt.Errorf("logsink: %s: the destination did not finish within the close timeout (%s): %w",
 		requestNames[kind], s.opts.closeTimeout, os.ErrDeadlineExceeded)
 }
-

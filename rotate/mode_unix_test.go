@@ -62,5 +62,5 @@ func TestFileModeKeepsAnExistingFilesMode(t *testing.T) {
 	f := newFile(t, rotate.Config{Filename: logPath(dir), Mode: 0o640})
 	assert.Equal(t, os.FileMode(0o604), mode(t, logPath(dir)), "the existing file keeps its mode")
 	require.NoError(t, f.Rotate(), "rotate")
-	assert.Equal(t, os.FileMode(0o640), mode(t, logPath(dir)), "the file rotate makes has Mode")
+	assert.Equal(t, os.FileMode(0o604), mode(t, logPath(dir)), "the file rotate makes takes its predecessor's mode, not Mode")
 }

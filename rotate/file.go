@@ -151,6 +151,7 @@ func (f *File) Bind(b logsink.Binding) {
 	f.clock = b.Clock
 	f.hookFn = b.Hook
 	f.lost = b.Lost
+	f.checkedAt = f.nowLocked() // NewFile checked the path by the system clock
 	if b.CloseTimeout > 0 {
 		f.closeTimeout = b.CloseTimeout
 	}

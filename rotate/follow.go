@@ -66,8 +66,8 @@ const writeCheckEvery = 10 * time.Millisecond
 // checkPathLocked runs followLocked for a Write when the last check is
 // older than writeCheckEvery. What it finds waits for the next Follow.
 func (f *File) checkPathLocked() {
-	if f.nowLocked().Sub(f.checkedAt) < writeCheckEvery {
-		return
+	if d := f.nowLocked().Sub(f.checkedAt); d >= 0 && d < writeCheckEvery {
+		return // a clock that went back counts as due
 	}
 	reopened, err := f.followLocked()
 	f.reopened = f.reopened || reopened

@@ -190,7 +190,7 @@ func (f *File) Write(p []byte) (int, error) {
 		}
 	}
 	n, err := f.appendLocked(p)
-	if err != nil && n < len(p) && isNoSpace(err) && f.keepFreeLocked("the disk is full") > 0 {
+	if err != nil && n < len(p) && isNoSpace(err) && f.keepFreeLocked("when a write found the disk full") > 0 {
 		var m int
 		m, err = f.appendLocked(p[n:])
 		n += m

@@ -185,17 +185,27 @@ func (f *File) Write(p []byte) (int, error) {
 		f.checkPathLocked()
 	}
 	if f.midLine {
-		if err := f.endLineLocked(); err != nil {
-			return 0, err
+		err := f.endLineLocked()
+		if err != nil && f.madeRoomLocked(err) {
+			err = f.endLineLocked()
+		}
+		if err != nil {
+			return 0, f.pathErr(err)
 		}
 	}
 	n, err := f.appendLocked(p)
-	if err != nil && n < len(p) && isNoSpace(err) && f.keepFreeLocked("when a write found the disk full") > 0 {
+	if err != nil && n < len(p) && f.madeRoomLocked(err) {
 		var m int
 		m, err = f.appendLocked(p[n:])
 		n += m
 	}
 	return n, f.pathErr(err)
+}
+
+// madeRoomLocked reports whether err says the disk is full and KeepFree
+// removed backups to make room, so that the write may be tried again.
+func (f *File) madeRoomLocked(err error) bool {
+	return isNoSpace(err) && f.keepFreeLocked("when a write found the disk full") > 0
 }
 
 // appendLocked writes p at the end of the file and keeps the counts: the
@@ -238,7 +248,7 @@ func (f *File) endLineLocked() error {
 	if err == nil {
 		err = io.ErrShortWrite
 	}
-	return f.pathErr(err)
+	return err
 }
 
 // Sync commits the file's contents to disk.

@@ -5,6 +5,7 @@ package rotate_test
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -224,4 +225,45 @@ func TestKeepFreeWhenAWriteFindsTheDiskFull(t *testing.T) {
 	}
 	assert.FileExists(t, other, "another program's file stays")
 	requireSuffix(t, entriesIn(t, dir, old...), 2, 2000)
+}
+
+// A compression that fills the disk removes its partial .gz and keeps the
+// backup, to be compressed once there is room.
+func TestCompressionOnAFullDiskKeepsTheBackup(t *testing.T) {
+	dir := mountTmpfs(t, 8<<20)
+	data := make([]byte, 2<<20)
+	_, _ = rand.NewChaCha8([32]byte{1}).Read(data) // gzip cannot shrink it
+	backup := filepath.Join(dir, "app-2024-05-01T10-20-30.123.log")
+	require.NoError(t, os.WriteFile(backup, data, 0o640), "a backup")
+	fill(t, filepath.Join(dir, "filler"), 8<<20-2<<20-512<<10) // 512 KiB left
+
+	f := newFile(t, rotate.Config{Filename: logPath(dir), Compress: true})
+	var err error
+	require.Eventually(t, func() bool {
+		_, err = f.Follow() // reports the background compression's errors
+		return err != nil
+	}, 20*time.Second, 5*time.Millisecond, "the compression's failure is reported")
+	assert.ErrorContains(t, err, "no space left on device", "the compression ran out of room")
+	require.NoError(t, f.Close(), "close")
+	assert.NoFileExists(t, backup+".gz.tmp", "the partial compression is removed")
+	assert.NoFileExists(t, backup+".gz", "no compressed backup")
+	got, err := os.ReadFile(backup)
+	require.NoError(t, err, "the backup is kept")
+	assert.True(t, bytes.Equal(data, got), "whole")
+}
+
+// KeepFree at open: a partial compression a crash left goes first, and the
+// backups stay while the floor is met without them.
+func TestKeepFreeRemovesAPartialCompressionFirst(t *testing.T) {
+	dir := mountTmpfs(t, 8<<20)
+	older := makeBackup(t, dir, time.Now().Add(-2*time.Hour), "", 1<<20)
+	newer := makeBackup(t, dir, time.Now().Add(-time.Hour), "", 1<<20)
+	fill(t, filepath.Join(dir, newer+".gz.tmp"), 1<<20)  // a crash in the middle of compressing it
+	fill(t, filepath.Join(dir, "filler"), 5<<20-256<<10) // 256 KiB left
+
+	f := newFile(t, rotate.Config{Filename: logPath(dir), KeepFree: 1 << 20})
+	assert.NoFileExists(t, filepath.Join(dir, newer+".gz.tmp"), "the partial compression is removed first")
+	assert.FileExists(t, filepath.Join(dir, newer), "its backup stays")
+	assert.FileExists(t, filepath.Join(dir, older), "so does the oldest: 1.25 MiB is free without it")
+	assert.Zero(t, f.Stats().KeepFreeRemoved, "no backup removed")
 }

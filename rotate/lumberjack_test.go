@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"gopkg.in/natefinch/lumberjack.v2"
 
+	"github.com/streamsink/streamsink/logsink"
 	"github.com/streamsink/streamsink/rotate"
 )
 
@@ -95,9 +96,10 @@ type serviceConfig struct {
 // 1 MiB, keep three compressed backups and remove none for their age.
 func TestFromLumberjackRotatesInLumberjacksUnits(t *testing.T) {
 	dir := t.TempDir()
+	// Close waits for the compressions, slow under -race on a busy machine.
 	s, err := rotate.Open(rotate.FromLumberjack(&lumberjack.Logger{
 		Filename: logPath(dir), MaxSize: 1, MaxAge: 28, MaxBackups: 3, Compress: true,
-	}))
+	}), logsink.WithCloseTimeout(time.Minute))
 	require.NoError(t, err, "open")
 	// 18 entries of 256 KiB: four fill a file of 1 MiB exactly, the fifth
 	// starts the next, so there are four rotations.

@@ -19,6 +19,14 @@ const (
 // minEvery is the shortest time-rotation period Validate accepts.
 const minEvery = time.Second
 
+// The smallest MaxSize and MaxAge Validate accepts. Smaller values are
+// lumberjack's units (megabytes and days) written into rotate's (bytes and
+// a duration): MaxSize 100 meant 100 MiB there, MaxAge 28 meant 28 days.
+const (
+	minMaxSize = 4 << 10
+	minMaxAge  = time.Minute
+)
+
 // Config describes a rotating log file and the stream in front of it. The
 // zero value, but for Filename, means defaults. Go callers fill it with
 // plain values (MaxSize: 64 << 20, MaxAge: 7 * 24 * time.Hour, Mode: 0o600).
@@ -38,11 +46,16 @@ type Config struct {
 	Filename string `json:"filename" yaml:"filename"`
 	// MaxSize is the size in bytes at which the file rotates, between two
 	// entries: a file exceeds it only by a single entry larger than MaxSize
-	// on its own. Defaults to 100 MiB if unspecified.
+	// on its own. It is in bytes, not lumberjack's megabytes: Validate
+	// refuses anything under 4KiB as a likely mistake (FromLumberjack
+	// converts lumberjack's units). In text, "100MB" is decimal (100e6
+	// bytes) and "100MiB" binary, lumberjack's megabyte. Defaults to 100 MiB
+	// if unspecified.
 	MaxSize logsink.Size `json:"max_size,omitempty" yaml:"max_size,omitempty"`
 	// MaxAge is how long a backup is kept, judged by the time in its name
 	// (the stream's clock at the rotation) against the stream's clock now.
-	// Defaults to 0 (backups are not removed for their age) if unspecified.
+	// It is a duration, not lumberjack's days: Validate refuses anything
+	// under a minute as a likely mistake (28 days is 672h). Defaults to 0 (backups are not removed for their age) if unspecified.
 	MaxAge time.Duration `json:"max_age,omitempty" yaml:"max_age,omitempty"`
 	// MaxBackups is how many backups are kept. Defaults to 0 (keep them
 	// all, though MaxAge and MaxTotalSize may still remove them) if
@@ -57,6 +70,16 @@ type Config struct {
 	// must be at least MaxSize (or its default); from twice MaxSize a full
 	// backup fits. Defaults to 0 (no cap) if unspecified.
 	MaxTotalSize logsink.Size `json:"max_total_size,omitempty" yaml:"max_total_size,omitempty"`
+	// KeepFree is a floor of free space on the file system of the log
+	// (what an unprivileged process may use). At open, before each
+	// rotation and when a write fails because the disk is full, rotate
+	// removes its own backups, oldest first (compressed or not; never the
+	// file being written, another program's files, or a backup held for
+	// AfterRotate), until the floor is met or none are left, and then
+	// retries the write. Each removal is reported through the stream's
+	// OnError and counted in File.Stats().KeepFreeRemoved. Defaults to 0
+	// (off) if unspecified.
+	KeepFree logsink.Size `json:"keep_free,omitempty" yaml:"keep_free,omitempty"`
 	// Compress gzips backups in the background after each rotation.
 	// Defaults to false if unspecified.
 	Compress bool `json:"compress,omitempty" yaml:"compress,omitempty"`
@@ -78,9 +101,13 @@ type Config struct {
 	// each run of the service starts a new file. Defaults to false if
 	// unspecified.
 	RotateOnOpen bool `json:"rotate_on_open,omitempty" yaml:"rotate_on_open,omitempty"`
-	// Mode is the permission bits of each file rotate creates, set exactly
-	// whatever the umask; an existing file keeps its own mode. The owner
-	// must be able to write. Defaults to 0640 if unspecified.
+	// Mode is the permission bits of a file rotate creates with no
+	// predecessor (the first file), set exactly whatever the umask; an
+	// existing file keeps its own mode. A file made by rotation, by Follow
+	// after the old one vanished, or by Reopen takes the mode and owner of
+	// the file it replaces, read from the open descriptor, as lumberjack
+	// does, so an operator's chmod survives rotation. The owner must be
+	// able to write. Defaults to 0640 if unspecified.
 	Mode logsink.FileMode `json:"mode,omitempty" yaml:"mode,omitempty"`
 	// Follow makes the stream check, once per flush interval, that the
 	// file at Filename is still the one it writes (same device and inode).
@@ -129,7 +156,10 @@ func (c Config) withDefaults() Config {
 }
 
 // Validate reports every bad value, each naming its setting and value: an
-// empty filename, negative sizes, counts and durations, a max_total_size
+// empty filename, negative sizes, counts and durations, lumberjack's units
+// in rotate's fields (a max_size under 4KiB, which lumberjack would read as
+// megabytes, a max_age under a minute, which it would read as days), a
+// max_total_size
 // below max_size, a follow that is not a boolean, a mode that is not
 // permission bits or that the owner cannot write, bad stream settings, and,
 // when every other value is good, a directory that cannot be created or
@@ -140,11 +170,22 @@ func (c Config) Validate() error {
 	add := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("rotate: "+format, args...))
 	}
-	if c.MaxSize < 0 {
+	switch {
+	case c.MaxSize < 0:
 		add("max_size=%d: must not be negative", c.MaxSize)
+	case c.MaxSize > 0 && c.MaxSize < minMaxSize:
+		add("max_size=%d bytes: lumberjack counts megabytes, rotate counts bytes (%dMiB); at least %s",
+			int64(c.MaxSize), int64(c.MaxSize), logsink.Size(minMaxSize))
 	}
-	if c.MaxAge < 0 {
+	switch {
+	case c.MaxAge < 0:
 		add("max_age=%s: must not be negative", c.MaxAge)
+	case c.MaxAge > 0 && c.MaxAge < minMaxAge:
+		add("max_age=%s is a duration, not days: %d days is %dh; at least %s",
+			c.MaxAge, int64(c.MaxAge), int64(c.MaxAge)*24, minMaxAge)
+	}
+	if c.KeepFree < 0 {
+		add("keep_free=%d: must not be negative", c.KeepFree)
 	}
 	if c.MaxBackups < 0 {
 		add("max_backups=%d: must not be negative", c.MaxBackups)

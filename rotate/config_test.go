@@ -37,6 +37,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{name: "mode beyond permission bits", give: rotate.Config{Filename: ok, Mode: logsink.FileMode(os.ModeSticky | 0o640)}, want: []string{"mode=", "permission bits"}},
 		{name: "mode the owner cannot write", give: rotate.Config{Filename: ok, Mode: 0o444}, want: []string{"mode=0444"}},
 		{name: "negative max_total_size", give: rotate.Config{Filename: ok, MaxTotalSize: -1}, want: []string{"max_total_size=-1"}},
+		{name: "negative keep_free", give: rotate.Config{Filename: ok, KeepFree: -1}, want: []string{"keep_free=-1"}},
 		{
 			name: "max_total_size below max_size",
 			give: rotate.Config{Filename: ok, MaxSize: 2 << 20, MaxTotalSize: 1 << 20},
@@ -98,6 +99,7 @@ func fullConfig() rotate.Config {
 		MaxAge:       7 * 24 * time.Hour,
 		MaxBackups:   5,
 		MaxTotalSize: 1 << 30,
+		KeepFree:     512 << 20,
 		Compress:     true,
 		LocalTime:    true,
 		Every:        24 * time.Hour,
@@ -136,7 +138,7 @@ func TestConfigJSON(t *testing.T) {
 	require.NoError(t, err, "marshal")
 	assert.JSONEq(t, `{
 		"filename": "/var/log/app.log", "max_size": "100MiB", "max_age": 604800000000000,
-		"max_backups": 5, "max_total_size": "1GiB", "compress": true, "local_time": true, "every": 86400000000000,
+		"max_backups": 5, "max_total_size": "1GiB", "keep_free": "512MiB", "compress": true, "local_time": true, "every": 86400000000000,
 		"rotate_on_open": true, "mode": "0600", "follow": false,
 		"buffer_size": "4MiB", "high_water_mark": "64KiB", "flush_interval": 250000000,
 		"policy": "drop", "block_timeout": 1000000000, "close_timeout": 2000000000}`, string(b),
@@ -155,6 +157,7 @@ max_size: 100MiB
 max_age: 168h0m0s
 max_backups: 5
 max_total_size: 1GiB
+keep_free: 512MiB
 compress: true
 local_time: true
 every: 24h0m0s

@@ -33,10 +33,10 @@ func TestStreamAfterCopytruncate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := logPath(dir)
-			s, clock := openWithClock(t, rotate.Config{Filename: path, MaxSize: 1 << 10, Follow: follow})
+			s, clock := openWithClock(t, rotate.Config{Filename: path, MaxSize: 4 << 10, Follow: follow})
 
-			pad := strings.Repeat("x", 90)
-			first, second := numbered("first "+pad, 8), numbered("second "+pad, 8) // about 800 bytes each
+			pad := strings.Repeat("x", 400)
+			first, second := numbered("first "+pad, 8), numbered("second "+pad, 8) // about 3300 bytes each
 			writeLines(t, s, first)
 			require.NoError(t, s.Flush(), "flush")
 			copytruncate(t, path, path+".1")
@@ -49,8 +49,8 @@ func TestStreamAfterCopytruncate(t *testing.T) {
 			assert.False(t, bytes.ContainsRune([]byte(data), 0), "no NUL bytes: entries start at the truncated file's new beginning")
 			assert.Equal(t, second, lines(t, path), "the truncated file holds what came after")
 			assert.Equal(t, first, lines(t, path+".1"), "the copy")
-			// 800 bytes before and 800 after the truncation would pass
-			// max_size 1KiB if the size count ignored the truncation.
+			// 3300 bytes before and 3300 after the truncation would pass
+			// max_size 4KiB if the size count ignored the truncation.
 			assert.Zero(t, s.Stats().Rotations, "no early size rotation")
 			assert.Empty(t, backups(t, dir), "backups")
 			assert.Zero(t, s.Stats().Reopens, "the same file: no reopen")

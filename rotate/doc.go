@@ -75,15 +75,37 @@
 //
 // Once per flush interval the stream calls [File.Follow], which checks that
 // the file at the path is still the one being written (device and inode).
-// If it was deleted, or renamed (logrotate's create mode, with or without a
-// signal), writing goes on in the file now at the path, or in a new one
-// created with [Config.Mode], starting with what is still buffered;
-// Stats().Reopens counts the switch. [logsink.Stream.Reopen], or
+// A write checks too, when the last check is older than 10ms. If it was
+// deleted, or renamed (logrotate's create mode, with or without a signal),
+// writing goes on in the file now at the path, or in a new one created
+// with the old file's mode and owner, starting with what is still
+// buffered; Stats().Reopens counts the switch. What was written into a
+// deleted file since the previous check is counted in Stats().LostBytes
+// and [FileStats].UnlinkedBytes and reported through OnError. [logsink.Stream.Reopen], or
 // [ReopenOnSignal] for SIGHUP, switches at once. [Config.Follow] set to
 // Off turns following off. The file is opened for appending, so after
 // logrotate's copytruncate the next entries start at the truncated file's
 // beginning, and the size count follows at the next flush interval; what is
 // written between the copy and the truncation is lost, as with any program.
+//
+// # A full disk
+//
+// The stream retries a write that failed for a full disk, and finishes an
+// entry the disk filled in the middle of before anything else. If Close
+// gives up while the file ends inside an entry, the File cuts the file back
+// to the last whole entry; a file found ending inside a line (a crash's
+// fragment) gets a newline before the first new entry. [Config.KeepFree]
+// keeps a floor of free space by removing the file's own oldest backups,
+// at open, before each rotation and when a write finds the disk full.
+//
+// # Coming from lumberjack
+//
+// [FromLumberjack] turns a lumberjack.Logger (or the config block its tags
+// decode) into a Config with lumberjack's units, megabytes and days:
+// rotate.Open(rotate.FromLumberjack(&cfg.Log)) where the service had
+// zapcore.AddSync(&cfg.Log). [Config.Validate] refuses lumberjack's numbers
+// written straight into rotate's fields (a MaxSize under 4KiB, a MaxAge
+// under a minute).
 //
 // # Goroutines
 //

@@ -2,11 +2,13 @@ package rotate_test
 
 import (
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/streamsink/streamsink/logsink"
 	"github.com/streamsink/streamsink/rotate"
@@ -161,4 +163,41 @@ func ExampleReopenOnSignal() {
 	// Output:
 	// app.log:
 	// logged while listening for SIGHUP
+}
+
+// lumberjack's own example, through the bridge: a service keeps its
+// lumberjack.Logger (or the config block it decodes into one) and opens a
+// stream with it, where it had zapcore.AddSync(&logger) or
+// log.SetOutput(&logger).
+func ExampleFromLumberjack() {
+	dir, _ := os.MkdirTemp("", "rotate-example")
+	defer os.RemoveAll(dir)
+
+	cfg := rotate.FromLumberjack(&lumberjack.Logger{
+		Filename:   filepath.Join(dir, "foo.log"),
+		MaxSize:    500, // megabytes
+		MaxBackups: 3,
+		MaxAge:     28,   // days
+		Compress:   true, // disabled by default
+	})
+	fmt.Println("max_size:", cfg.MaxSize, "max_age:", cfg.MaxAge, "mode:", cfg.Mode)
+
+	stream, err := rotate.Open(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	log.SetOutput(stream)
+	log.SetFlags(0)
+	log.Print("hello from the standard library's log")
+	log.SetOutput(os.Stderr)
+	log.SetFlags(log.LstdFlags)
+	if err := stream.Close(); err != nil {
+		fmt.Println(err)
+	}
+	b, _ := os.ReadFile(cfg.Filename)
+	fmt.Print(string(b))
+	// Output:
+	// max_size: 500MiB max_age: 672h0m0s mode: 0600
+	// hello from the standard library's log
 }

@@ -1,6 +1,7 @@
 package rotate
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -39,13 +40,22 @@ type File struct {
 	limits limits
 	mill   *mill // set once by NewFile; nil when there are no backups to remove or compress
 
+	stats fileCounters
+
 	mu           sync.Mutex
 	fd           *os.File // the file being written, opened for appending
 	size         int64    // its size as last counted
 	torn         bool     // the last write was short: the file ends inside an entry
+	boundary     int64    // where the last entry known to be whole ends in the file
+	midLine      bool     // the file was found ending inside a line: a newline goes first
+	unchecked    int64    // bytes written since the path was last found to be this file
+	checkedAt    time.Time
+	reopened     bool // a Write switched files; the next Follow reports it
 	closed       bool
 	clock        zapcore.Clock // the stream's, from Bind; nil for the system clock
 	hookFn       func(func())  // the stream's hook runner, from Bind
+	lost         func(n int)   // the stream's LostBytes counter, from Bind
+	writeFn      func(fd *os.File, p []byte) (int, error)
 	closeTimeout time.Duration
 	held         map[string]bool // backups whose AfterRotate has not returned
 	pending      bool            // a rotation at open whose hooks have not run
@@ -94,6 +104,7 @@ func NewFile(cfg Config) (*File, error) {
 		limits:       limits{maxBackups: cfg.MaxBackups, maxAge: cfg.MaxAge, maxTotal: int64(cfg.MaxTotalSize)},
 		closeTimeout: logsink.DefaultCloseTimeout,
 		held:         make(map[string]bool),
+		writeFn:      (*os.File).Write,
 	}
 	if cfg.LocalTime {
 		f.loc = time.Local
@@ -114,6 +125,7 @@ func (f *File) open() error {
 	if err := f.openLocked(nil); err != nil {
 		return err
 	}
+	f.keepFreeLocked("at open")
 	if err := f.rotateAtOpenLocked(); err != nil {
 		_ = f.fd.Close()
 		return err
@@ -129,21 +141,30 @@ func (f *File) open() error {
 func (f *File) Name() string { return f.name }
 
 // Bind takes the stream's clock, for backup names and MaxAge, its hook
-// runner, for BeforeRotate and AfterRotate, and its close timeout, which
-// bounds how long Close waits for the background retention
-// (logsink.Binder). logsink.New calls it.
+// runner, for BeforeRotate and AfterRotate, its LostBytes counter, for
+// bytes that reached a file that was deleted and for a torn entry cut off
+// at Close, and its close timeout, which bounds how long Close waits for
+// the background retention (logsink.Binder). logsink.New calls it.
 func (f *File) Bind(b logsink.Binding) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.clock = b.Clock
 	f.hookFn = b.Hook
+	f.lost = b.Lost
+	f.checkedAt = f.nowLocked() // NewFile checked the path by the system clock
 	if b.CloseTimeout > 0 {
 		f.closeTimeout = b.CloseTimeout
 	}
 }
 
 // Write appends p to the file. It never rotates: the stream decides that,
-// between entries.
+// between entries. With Config.Follow, a Write at an entry boundary first
+// checks that the file at the path is still the one it writes, when the
+// last check is older than a short interval (10ms by the stream's clock),
+// so that few bytes go into a file another tool deleted (see Follow). A
+// file found ending inside a line gets a newline before the first entry.
+// When the disk is full and Config.KeepFree is set, Write removes old
+// backups as KeepFree says and tries again once.
 func (f *File) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	if f.pending {
@@ -160,15 +181,74 @@ func (f *File) Write(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	n, err := f.fd.Write(p)
+	if f.follow && !f.torn {
+		f.checkPathLocked()
+	}
+	if f.midLine {
+		err := f.endLineLocked()
+		if err != nil && f.madeRoomLocked(err) {
+			err = f.endLineLocked()
+		}
+		if err != nil {
+			return 0, f.pathErr(err)
+		}
+	}
+	n, err := f.appendLocked(p)
+	if err != nil && n < len(p) && f.madeRoomLocked(err) {
+		var m int
+		m, err = f.appendLocked(p[n:])
+		n += m
+	}
+	return n, f.pathErr(err)
+}
+
+// madeRoomLocked reports whether err says the disk is full and KeepFree
+// removed backups to make room, so that the write may be tried again.
+func (f *File) madeRoomLocked(err error) bool {
+	return isNoSpace(err) && f.keepFreeLocked("when a write found the disk full") > 0
+}
+
+// appendLocked writes p at the end of the file and keeps the counts: the
+// size, the bytes since the last check of the path, and where the last
+// whole entry ends. The stream hands a Write whole entries, or the rest of
+// one a short write cut (f.torn), so a complete write ends at an entry's
+// end; after a short one, the last newline written is the best guess.
+func (f *File) appendLocked(p []byte) (int, error) {
+	start := f.size
+	n, err := f.writeFn(f.fd, p)
+	if n < 0 {
+		n = 0
+	}
 	f.size += int64(n)
+	f.unchecked += int64(n)
 	switch {
 	case n == len(p):
 		f.torn = false
+		f.boundary = f.size
 	case n > 0:
 		f.torn = true
+		if i := bytes.LastIndexByte(p[:n], '\n'); i >= 0 {
+			f.boundary = start + int64(i) + 1
+		}
 	}
-	return n, f.pathErr(err)
+	return n, err
+}
+
+// endLineLocked writes the newline that a file found ending inside a line
+// (a fragment an earlier process left, say) needs before a new entry, so
+// that the fragment never swallows it.
+func (f *File) endLineLocked() error {
+	n, err := f.writeFn(f.fd, []byte{'\n'})
+	if n == 1 {
+		f.midLine = false
+		f.size++
+		f.boundary = f.size
+		return nil
+	}
+	if err == nil {
+		err = io.ErrShortWrite
+	}
+	return err
 }
 
 // Sync commits the file's contents to disk.
@@ -200,7 +280,8 @@ func (f *File) Close() error {
 	f.closed = true
 	var err error
 	if f.fd != nil {
-		err = f.pathErr(f.fd.Close())
+		err = f.cutTornLocked()
+		err = errors.Join(err, f.pathErr(f.fd.Close()))
 		f.fd = nil
 	}
 	timeout := f.closeTimeout
@@ -261,22 +342,49 @@ func (f *File) hook(fn func()) {
 	run(fn)
 }
 
+// cutTornLocked truncates the file back to the end of its last whole
+// entry when a short write left it ending inside one that will never be
+// finished (Close gave up on it): those bytes are no entry, and would
+// join the next process's first line. They are counted in LostBytes, as
+// the rest of the entry is by the stream.
+func (f *File) cutTornLocked() error {
+	if !f.torn || f.boundary >= f.size {
+		return nil
+	}
+	cut := f.size - f.boundary
+	if err := f.fd.Truncate(f.boundary); err != nil {
+		return fmt.Errorf("cut the torn entry at the end: %w", f.pathErr(err))
+	}
+	f.size, f.torn = f.boundary, false
+	f.stats.tornBytes.Add(uint64(cut))
+	if f.lost != nil {
+		f.lost(int(cut))
+	}
+	return nil
+}
+
 // openLocked opens the file at the path for appending. like, if not nil,
-// is the file it replaces, whose owner a new file takes.
+// is the file it replaces, whose mode and owner a new file takes.
 func (f *File) openLocked(like os.FileInfo) error {
-	fd, size, err := openAppend(f.name, os.FileMode(f.cfg.Mode), like)
+	fd, size, midLine, err := openAppend(f.name, os.FileMode(f.cfg.Mode), like)
 	if err != nil {
 		return fmt.Errorf("rotate: open %q: %w", f.name, err)
 	}
-	f.fd, f.size, f.torn = fd, size, false
+	f.fd, f.size, f.torn, f.boundary, f.midLine = fd, size, false, size, midLine
+	f.unchecked, f.checkedAt = 0, f.nowLocked()
 	return nil
 }
 
 // openAppend opens the file at name for appending, so that every write
 // lands at its current end, even after another tool truncated it; it
-// creates the file with mode, exactly, if it does not exist, and its
-// directory if that is gone too. It returns the file's size.
-func openAppend(name string, mode os.FileMode, like os.FileInfo) (*os.File, int64, error) {
+// creates the file, if it does not exist, with the mode of like, the file
+// it replaces, or with mode if like is nil, exactly, and its directory if
+// that is gone too. It returns the file's size and whether it ends inside
+// a line.
+func openAppend(name string, mode os.FileMode, like os.FileInfo) (*os.File, int64, bool, error) {
+	if like != nil {
+		mode = like.Mode().Perm()
+	}
 	fd, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, mode)
 	if errors.Is(err, fs.ErrNotExist) {
 		// Someone removed the directory, logs and all: make it again.
@@ -286,10 +394,15 @@ func openAppend(name string, mode os.FileMode, like os.FileInfo) (*os.File, int6
 	}
 	created := err == nil
 	if errors.Is(err, fs.ErrExist) {
-		fd, err = os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
+		// Read and write, to look at the last byte; write only if the
+		// file may not be read.
+		fd, err = os.OpenFile(name, os.O_RDWR|os.O_APPEND, 0)
+		if errors.Is(err, fs.ErrPermission) {
+			fd, err = os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
+		}
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	if created {
 		err = fd.Chmod(mode) // the umask may have taken bits away
@@ -303,9 +416,20 @@ func openAppend(name string, mode os.FileMode, like os.FileInfo) (*os.File, int6
 	}
 	if err != nil {
 		_ = fd.Close()
-		return nil, 0, err
+		return nil, 0, false, err
 	}
-	return fd, info.Size(), nil
+	return fd, info.Size(), endsMidLine(fd, info.Size()), nil
+}
+
+// endsMidLine reports whether the file's last byte is there and not a
+// newline. A file it cannot read counts as ending a line.
+func endsMidLine(fd *os.File, size int64) bool {
+	if size == 0 {
+		return false
+	}
+	var last [1]byte
+	n, _ := fd.ReadAt(last[:], size-1)
+	return n == 1 && last[0] != '\n'
 }
 
 // pathErr names the File's path in a *fs.PathError from its descriptor,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
 )
 
 // Follow checks that the file at the path is still the one being written,
@@ -12,8 +13,15 @@ import (
 // descriptor (logsink.Follower: the stream calls it once per flush
 // interval, before it writes what is buffered). If another tool deleted
 // the file, or renamed it and perhaps put another in its place, Follow
-// switches to the file now at the path, or creates one with Config.Mode,
-// and reports reopened; the stream counts it in Stats().Reopens. It costs
+// switches to the file now at the path, or creates one with the old file's
+// mode and owner, and reports reopened; the stream counts it in
+// Stats().Reopens. A switch that a Write made since the last call (Write
+// checks too, at most every 10ms) is reported the same way. If the old
+// file was deleted, the bytes written into it since the path was last
+// found to be it are lost with it: they are counted in the stream's
+// Stats().LostBytes and in File.Stats().UnlinkedBytes, and reported as an
+// error naming the path. That is an upper bound, since some of them may
+// have been read (by tail -F, say) before the deletion. It costs
 // one fstat and one stat, and sets the size count that SizeLimit reports
 // to the file's own size (after logrotate's copytruncate, for one). When
 // Config.Follow is Off it only does the latter. It waits for the next call
@@ -26,17 +34,17 @@ func (f *File) Follow() (reopened bool, err error) {
 	f.runPending()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	tidyErr := f.tidyErr
-	f.tidyErr = nil
 	switch {
 	case f.closed || f.torn:
-		return false, tidyErr
 	case !f.follow:
 		f.recountLocked()
-		return false, tidyErr
+	default:
+		reopened, err = f.followLocked()
 	}
-	reopened, err = f.followLocked()
-	return reopened, errors.Join(err, tidyErr)
+	reopened = reopened || f.reopened
+	err = errors.Join(f.tidyErr, err)
+	f.reopened, f.tidyErr = false, nil
+	return reopened, err
 }
 
 // recountLocked sets the size count to the file's own size, which differs
@@ -47,6 +55,29 @@ func (f *File) recountLocked() {
 	}
 	if info, err := f.fd.Stat(); err == nil {
 		f.size = info.Size()
+	}
+}
+
+// writeCheckEvery is how often, by the stream's clock, a Write checks the
+// path (about 20µs for an fstat and a stat), so that what goes into a file
+// another tool deleted between two Follow calls stays small under load.
+const writeCheckEvery = 10 * time.Millisecond
+
+// checkPathLocked runs followLocked for a Write when the last check is
+// older than writeCheckEvery. What it finds waits for the next Follow.
+func (f *File) checkPathLocked() {
+	if d := f.nowLocked().Sub(f.checkedAt); d >= 0 && d < writeCheckEvery {
+		return // a clock that went back counts as due
+	}
+	reopened, err := f.followLocked()
+	f.reopened = f.reopened || reopened
+	f.noteLocked(err)
+}
+
+// noteLocked keeps err for the next Follow, which reports it.
+func (f *File) noteLocked(err error) {
+	if err != nil {
+		f.tidyErr = errors.Join(f.tidyErr, err)
 	}
 }
 
@@ -63,6 +94,7 @@ func (f *File) followLocked() (bool, error) {
 	switch {
 	case err == nil && os.SameFile(cur, at):
 		f.size = cur.Size()
+		f.unchecked, f.checkedAt = 0, f.nowLocked()
 		return false, nil
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return false, fmt.Errorf("rotate: follow %q: %w", f.name, err)
@@ -70,8 +102,8 @@ func (f *File) followLocked() (bool, error) {
 	return f.switchLocked(cur)
 }
 
-// Reopen switches to the file at the path, creating it with Config.Mode if
-// it is gone, without renaming anything: for external tools such as
+// Reopen switches to the file at the path, creating it with the old file's
+// mode and owner if it is gone, without renaming anything: for external tools such as
 // logrotate that renamed the file and signal the service. Following the
 // path (Config.Follow) does the same within a flush interval; Reopen does
 // it now. Use Stream.Reopen, which flushes and fsyncs first, or
@@ -85,25 +117,37 @@ func (f *File) Reopen() error {
 	}
 	var cur os.FileInfo
 	if f.fd != nil {
-		cur, _ = f.fd.Stat() // only to give a new file the same owner
+		cur, _ = f.fd.Stat() // to give a new file the same mode and owner
 	}
 	_, err := f.switchLocked(cur)
 	return err
 }
 
 // switchLocked opens the file at the path, creating it if it is missing
-// (with the owner of cur, if not nil), and only then fsyncs and closes the
-// file written so far: if the open fails, writing goes on where it was. It
-// reports whether it switched.
+// (with the mode and owner of cur, if not nil), and only then fsyncs and
+// closes the file written so far: if the open fails, writing goes on where
+// it was. It reports whether it switched. If the old file was deleted, the
+// bytes written into it since the last check are counted as lost.
 func (f *File) switchLocked(cur os.FileInfo) (bool, error) {
-	old := f.fd
+	old, unchecked, since := f.fd, f.unchecked, f.checkedAt
 	f.fd = nil
 	if err := f.openLocked(cur); err != nil {
 		f.fd = old
+		f.unchecked, f.checkedAt = unchecked, since
 		return false, err
 	}
 	if old == nil {
 		return true, nil
+	}
+	if gone, err := old.Stat(); err == nil && unlinked(gone) && unchecked > 0 {
+		// Reported by the next Follow, not as this call's failure: the
+		// switch itself went well.
+		f.stats.unlinkedBytes.Add(uint64(unchecked))
+		if f.lost != nil {
+			f.lost(int(unchecked))
+		}
+		f.noteLocked(fmt.Errorf("rotate: %q was deleted: up to %d bytes written into it since %s are lost with it",
+			f.name, unchecked, since.Format(time.RFC3339Nano)))
 	}
 	// The fsync makes what was written before the switch as durable,
 	// once the stream's next Sync returns, as what is written after it.

@@ -29,9 +29,10 @@ func TestFollowWaitsForAWholeEntry(t *testing.T) {
 	_, err = f.Write([]byte("rest of the entry\n"))
 	require.NoError(t, err, "write")
 	reopened, err = f.Follow()
-	require.NoError(t, err, "follow")
+	assert.ErrorContains(t, err, "was deleted: up to 18 bytes", "what went into the deleted file is reported")
 	assert.True(t, reopened, "a switch once the entry is whole")
 	assert.FileExists(t, path, "the new file")
+	assert.Equal(t, uint64(18), f.Stats().UnlinkedBytes, "and counted")
 }
 
 func TestFollowReportsRetentionErrors(t *testing.T) {

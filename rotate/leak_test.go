@@ -78,13 +78,13 @@ func TestCloseFinishesTheCompressionItAskedFor(t *testing.T) {
 	dir := t.TempDir()
 	s, err := rotate.Open(rotate.Config{
 		Filename: logPath(dir),
-		MaxSize:  1 << 10,
+		MaxSize:  4 << 10,
 		MaxAge:   48 * time.Hour,
 		Compress: true,
 		Every:    time.Hour,
 	})
 	require.NoError(t, err, "open")
-	writeLines(t, s, numbered("entry with some padding to fill a kilobyte quickly", 100))
+	writeLines(t, s, numbered("entry with some padding to fill four kilobytes quickly", 200))
 	require.NoError(t, s.Rotate(), "rotate")
 	require.NoError(t, s.Close(), "close")
 	assert.NotZero(t, s.Stats().Rotations, "rotations happened")

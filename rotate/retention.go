@@ -165,7 +165,7 @@ func (f *File) tidy(abort <-chan struct{}) {
 	err := f.tidyOnce(abort)
 	if err != nil {
 		f.mu.Lock()
-		f.tidyErr = err
+		f.noteLocked(err)
 		f.mu.Unlock()
 	}
 }

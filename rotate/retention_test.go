@@ -43,44 +43,44 @@ func TestMaxTotalSizeAtOpen(t *testing.T) {
 		if i%2 == 0 {
 			suffix = ".gz" // compressed or not, a backup counts by its bytes on disk
 		}
-		names = append(names, makeBackup(t, dir, start.Add(time.Duration(i)*time.Minute), suffix, 1000))
+		names = append(names, makeBackup(t, dir, start.Add(time.Duration(i)*time.Minute), suffix, 5000))
 	}
-	require.NoError(t, os.WriteFile(logPath(dir), []byte(strings.Repeat("a", 500)), 0o640), "the file")
+	require.NoError(t, os.WriteFile(logPath(dir), []byte(strings.Repeat("a", 2500)), 0o640), "the file")
 
-	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxSize: 1000, MaxTotalSize: 3000})
+	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxSize: 5000, MaxTotalSize: 15000})
 	require.NoError(t, f.Close(), "close: the retention is done")
 
 	assert.Equal(t, append(names[3:], "app.log"), logFiles(t, dir),
-		"the two newest backups and the file, counted at max_size, fit in 3000 bytes; the older ones are removed")
-	assert.LessOrEqual(t, diskUse(t, dir), int64(3000), "disk use")
+		"the two newest backups and the file, counted at max_size, fit in 15000 bytes; the older ones are removed")
+	assert.LessOrEqual(t, diskUse(t, dir), int64(15000), "disk use")
 }
 
 func TestMaxTotalSizeAfterRotations(t *testing.T) {
 	dir := t.TempDir()
-	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxSize: 1 << 10, MaxTotalSize: 3 << 10})
+	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxSize: 4 << 10, MaxTotalSize: 12 << 10})
 	for i := range 10 {
-		_, err := fmt.Fprintf(f, "generation %d %s\n", i, strings.Repeat("x", 980))
+		_, err := fmt.Fprintf(f, "generation %d %s\n", i, strings.Repeat("x", 4000))
 		require.NoError(t, err, "write")
 		require.NoError(t, f.Rotate(), "rotate %d", i)
 	}
-	_, err := f.Write([]byte(strings.Repeat("y", 1000) + "\n"))
+	_, err := f.Write([]byte(strings.Repeat("y", 4000) + "\n"))
 	require.NoError(t, err, "write")
 	require.NoError(t, f.Close(), "close: the retention is done")
 
 	b := backups(t, dir)
-	require.Len(t, b, 2, "backups: two of about 1000 bytes fit beside the file, counted at max_size 1KiB, in 3KiB")
+	require.Len(t, b, 2, "backups: two of about 4000 bytes fit beside the file, counted at max_size 4KiB, in 12KiB")
 	for i, name := range b {
 		assert.True(t, strings.HasPrefix(read(t, filepath.Join(dir, name)), fmt.Sprintf("generation %d ", 8+i)),
 			"the newest backups are kept: %s", name)
 	}
-	assert.LessOrEqual(t, diskUse(t, dir), int64(3<<10), "disk use")
+	assert.LessOrEqual(t, diskUse(t, dir), int64(12<<10), "disk use")
 }
 
 func TestMaxTotalSizeNeverRemovesTheFile(t *testing.T) {
 	dir := t.TempDir()
 	makeBackup(t, dir, time.Now().Add(-time.Hour), "", 10)
-	require.NoError(t, os.WriteFile(logPath(dir), []byte(strings.Repeat("a", 2000)), 0o640), "the file")
-	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxSize: 1000, MaxTotalSize: 1000})
+	require.NoError(t, os.WriteFile(logPath(dir), []byte(strings.Repeat("a", 8000)), 0o640), "the file")
+	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxSize: 5000, MaxTotalSize: 5000})
 	require.NoError(t, f.Close(), "close")
 	assert.Equal(t, []string{"app.log"}, logFiles(t, dir), "every backup removed, the file kept though it alone passes the cap")
 }
@@ -107,14 +107,14 @@ func TestRetentionLimitsAllApply(t *testing.T) {
 	stale := makeBackup(t, dir, now.Add(-72*time.Hour), ".gz", 10) // past max_age
 	var recent []string
 	for i := range 5 {
-		recent = append(recent, makeBackup(t, dir, now.Add(-time.Hour+time.Duration(i)*time.Minute), "", 100))
+		recent = append(recent, makeBackup(t, dir, now.Add(-time.Hour+time.Duration(i)*time.Minute), "", 5000))
 	}
-	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxBackups: 4, MaxAge: 48 * time.Hour, MaxSize: 100, MaxTotalSize: 300})
+	f := newFile(t, rotate.Config{Filename: logPath(dir), MaxBackups: 4, MaxAge: 48 * time.Hour, MaxSize: 5000, MaxTotalSize: 15000})
 	require.NoError(t, f.Close(), "close")
 	names := logFiles(t, dir)
 	assert.NotContains(t, names, stale, "max_age removed the stale backup")
 	assert.NotContains(t, names, recent[0], "max_backups removed the fifth newest")
-	assert.Equal(t, append(recent[3:], "app.log"), names, "max_total_size kept what fits in 300 bytes beside the file at max_size")
+	assert.Equal(t, append(recent[3:], "app.log"), names, "max_total_size kept what fits in 15000 bytes beside the file at max_size")
 }
 
 func TestBackupDirectoryCleanedByAnotherTool(t *testing.T) {

@@ -20,7 +20,7 @@ var errNoExchange = errors.New("atomic exchange not supported")
 const tempInfix = ".rotate-"
 
 // Rotate renames the file to a backup named by lumberjack's rule and starts
-// a new, empty file with Config.Mode. On Linux the new file is swapped into
+// a new, empty file with the old file's mode and owner. On Linux the new file is swapped into
 // place atomically (renameat2 with RENAME_EXCHANGE), so the path never goes
 // missing; elsewhere, or on a file system that cannot swap, the file is
 // renamed and the new one renamed into place right after. BeforeRotate is
@@ -93,10 +93,12 @@ func (f *File) rotateLocked(now time.Time) (string, error) {
 		return "", err
 	}
 
+	f.keepFreeLocked("before a rotation")
 	fd, backup, err := f.replaceLocked(nextBackupName(f.name, now), cur)
 	if fd != nil {
 		old := f.fd
-		f.fd, f.size, f.torn = fd, 0, false
+		f.fd, f.size, f.torn, f.boundary, f.midLine = fd, 0, false, 0, false
+		f.unchecked, f.checkedAt = 0, f.nowLocked()
 		if cerr := old.Close(); cerr != nil {
 			err = errors.Join(err, f.pathErr(cerr))
 		}
@@ -150,7 +152,7 @@ func (f *File) replaceLocked(backup string, cur os.FileInfo) (*os.File, string, 
 	}
 	if err := os.Rename(tmp, f.name); err != nil {
 		discard()
-		nfd, _, oerr := openAppend(f.name, os.FileMode(f.cfg.Mode), cur)
+		nfd, _, _, oerr := openAppend(f.name, os.FileMode(f.cfg.Mode), cur)
 		if oerr != nil {
 			return nil, backup, errors.Join(err, oerr)
 		}
@@ -160,9 +162,13 @@ func (f *File) replaceLocked(backup string, cur os.FileInfo) (*os.File, string, 
 }
 
 // createTemp creates a new, empty file beside the file at name, under a
-// hidden temporary name, open for appending, with mode exactly and the
-// owner of like (if not nil). It returns the file and its name.
+// hidden temporary name, open for appending, with the mode and owner of
+// like, or with mode if like is nil, exactly. It returns the file and its
+// name.
 func createTemp(name string, mode os.FileMode, like os.FileInfo) (*os.File, string, error) {
+	if like != nil {
+		mode = like.Mode().Perm()
+	}
 	dir, base := filepath.Split(name)
 	for range 100 {
 		tmp := filepath.Join(dir, "."+base+tempInfix+strconv.FormatUint(uint64(rand.Uint32()), 10))

@@ -185,9 +185,9 @@ func TestStreamRotatesAFullExistingFileFirst(t *testing.T) {
 
 func TestStreamEntryLargerThanMaxSizeGetsItsOwnFile(t *testing.T) {
 	dir := t.TempDir()
-	s, err := rotate.Open(rotate.Config{Filename: logPath(dir), MaxSize: 100})
+	s, err := rotate.Open(rotate.Config{Filename: logPath(dir), MaxSize: 4 << 10})
 	require.NoError(t, err, "open")
-	small, big := strings.Repeat("s", 49), strings.Repeat("B", 199)
+	small, big := strings.Repeat("s", 1999), strings.Repeat("B", 4999)
 	writeLines(t, s, []string{small, big, small})
 	require.NoError(t, s.Close(), "close")
 

@@ -106,7 +106,11 @@ func (n *syslogNG) start() bool {
 	}
 	b.WriteString(`template t_check { template("` + syslogNGTemplate + `"); };` + "\n") // syslog-ng reads \t and \n
 	fmt.Fprintf(&b, "destination d_check { file(%q template(t_check)); };\n", n.out)
-	fmt.Fprintf(&b, "log { source(%s); destination(d_check); };\n", strings.Join(syslogNGSources, "); source("))
+	// The same records as JSON lines, one per record whatever the message
+	// holds (newlines, NUL), for the log injection tests.
+	b.WriteString(`template t_json { template("$(format-json --scope none source=${SOURCE} host=${HOST} program=${PROGRAM} pid=${PID} message=${MESSAGE})\n"); };` + "\n")
+	fmt.Fprintf(&b, "destination d_json { file(%q template(t_json)); };\n", n.jsonOut())
+	fmt.Fprintf(&b, "log { source(%s); destination(d_check); destination(d_json); };\n", strings.Join(syslogNGSources, "); source("))
 	// syslog-ng's own messages, for the failure report.
 	fmt.Fprintf(&b, "source s_internal { internal(); };\ndestination d_internal { file(%q); };\n", filepath.Join(n.dir, "internal.log"))
 	b.WriteString("log { source(s_internal); destination(d_internal); };\n")
@@ -140,6 +144,9 @@ func (n *syslogNG) start() bool {
 	}
 	return true
 }
+
+// jsonOut is the file of the records as JSON lines.
+func (n *syslogNG) jsonOut() string { return filepath.Join(n.dir, "received.json") }
 
 func (n *syslogNG) addr(src string) string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(n.ports[src]))

@@ -183,11 +183,6 @@ func TestLogInjection(t *testing.T) {
 	t.Log(matrix.String())
 }
 
-// ngJSONRecord is a record as the JSON destination writes it.
-type ngJSONRecord struct {
-	Source, Host, Program, PID, Message string
-}
-
 // jsonRecords reads the records syslog-ng has written as JSON lines so far.
 func (n *syslogNG) jsonRecords(t *testing.T) []injectionRecord {
 	t.Helper()

@@ -163,7 +163,10 @@ func NewConn(cfg Config) (*Conn, error) {
 
 // Write sends the entries in p, each up to and including a newline (bytes
 // after the last newline are one more entry), framed one by one. Empty
-// entries are skipped.
+// entries are skipped. Write cannot know where entries end, so every
+// newline ends a message: an entry with a newline inside becomes two
+// messages. A stream in front of the Conn calls WriteEntries instead, with
+// each entry's end, and an entry stays one message.
 //
 // It returns the number of bytes of p, up to the end of the last entry
 // whose frame was written whole; on failure the rest is for the next

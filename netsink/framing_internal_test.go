@@ -1,9 +1,12 @@
 package netsink
 
 import (
+	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 
@@ -175,4 +178,79 @@ func TestBackoff(t *testing.T) {
 		}
 		assert.Greater(t, len(seen), 1, "backoff(%d) is jittered", tt.give)
 	}
+}
+
+// FuzzFrame checks, for any entry, framing and limit, what the log
+// injection defence promises: a newline-framed message holds no control
+// character but the tab and ends in its only newline, and a lines message
+// on a stream does not start with a digit; an octet count is the length
+// of what follows; no message is longer than the limit; a cut message ends
+// in the marker and stays valid UTF-8 if the entry was; an uncut one is
+// the entry, escaped where the framing escapes.
+func FuzzFrame(f *testing.F) {
+	for _, seed := range []string{"", "x", "a\nb", "52 <9>forged", "é\r\n\x00", strings.Repeat("#012\n", 200), strings.Repeat("é", 400)} {
+		f.Add(seed, uint8(0), true, uint16(0))
+		f.Add(seed, uint8(3), false, uint16(480))
+	}
+	f.Fuzz(func(t *testing.T, msg string, framing uint8, stream bool, limit uint16) {
+		fr := testFramer(framings[int(framing)%len(framings)], stream, 0)
+		if limit > 0 {
+			fr.max = MinMessageSize + int(limit)%2048
+		}
+		frame, truncated := fr.appendFrame(nil, []byte(msg))
+		body := frame
+		octet := stream && (fr.framing == Octet || fr.framing == RFC5424)
+		escape := fr.framing == Lines || fr.framing == RFC3164
+		if octet {
+			sp := bytes.IndexByte(frame, ' ')
+			n, err := strconv.Atoi(string(frame[:max(sp, 0)]))
+			if sp < 0 || err != nil || n != len(frame)-sp-1 {
+				t.Fatalf("octet count of %q: %q", msg, frame[:min(len(frame), 20)])
+			}
+			body = frame[sp+1:]
+		}
+		if stream && escape {
+			if len(frame) == 0 || frame[len(frame)-1] != '\n' {
+				t.Fatalf("%s frame of %q does not end in a newline", fr.framing, msg)
+			}
+			body = frame[:len(frame)-1]
+		}
+		if escape {
+			for _, c := range body {
+				if escapes[c] {
+					t.Fatalf("%s message of %q holds %q", fr.framing, msg, c)
+				}
+			}
+		}
+		if stream && fr.framing == Lines && len(body) > 0 && '0' <= body[0] && body[0] <= '9' {
+			t.Fatalf("lines message of %q starts with a digit", msg)
+		}
+		if fr.max > 0 && len(body) > fr.max {
+			t.Fatalf("message of %d bytes, limit %d", len(body), fr.max)
+		}
+		hdr := fr.header([]byte(msg))
+		if !bytes.HasPrefix(body, hdr) {
+			t.Fatalf("%s message does not start with its header: %q", fr.framing, body)
+		}
+		content := body[len(hdr):]
+		if stream && fr.framing == Lines && len(msg) > 0 && '0' <= msg[0] && msg[0] <= '9' {
+			content = bytes.TrimPrefix(content, []byte{' '})
+		}
+		if !truncated {
+			want := []byte(msg)
+			if escape {
+				want = appendEscaped(nil, want)
+			}
+			if !bytes.Equal(content, want) {
+				t.Fatalf("%s message of %q is %q", fr.framing, msg, content)
+			}
+			return
+		}
+		if !bytes.HasSuffix(content, []byte(TruncationMarker)) {
+			t.Fatalf("cut message without the marker: %q", content)
+		}
+		if utf8.ValidString(msg) && !utf8.Valid(content) {
+			t.Fatalf("cut message of valid UTF-8 is not: %q", content)
+		}
+	})
 }

@@ -118,7 +118,7 @@ func (f *framer) appendFrame(dst, msg []byte) ([]byte, bool) {
 	if lead > 0 {
 		dst = append(dst, ' ')
 	}
-	if escape {
+	if escape && body != len(msg) { // else nothing to escape
 		dst = appendEscaped(dst, msg)
 	} else {
 		dst = append(dst, msg...)

@@ -92,6 +92,7 @@ type injectionTarget struct {
 	framing          netsink.Framing
 	addr             string
 	records          func(t *testing.T) []injectionRecord
+	logs             func() string // the collector's config and messages, for a failure report
 }
 
 // injectionRecord is one record at a collector: the host and app name it
@@ -118,7 +119,7 @@ func rsyslogTargets(r *rsyslogd) []injectionTarget {
 	}
 	var out []injectionTarget
 	for _, f := range []netsink.Framing{netsink.Lines, netsink.Octet, netsink.RFC5424, netsink.RFC3164} {
-		out = append(out, injectionTarget{"rsyslog", "imtcp", f, r.tcpAddr(), records})
+		out = append(out, injectionTarget{"rsyslog", "imtcp", f, r.tcpAddr(), records, r.logs})
 	}
 	return out
 }
@@ -135,7 +136,7 @@ func syslogNGTargets(n *syslogNG) []injectionTarget {
 	}
 	var out []injectionTarget
 	for _, s := range sources {
-		out = append(out, injectionTarget{"syslog-ng", s.source, s.framing, n.addr(s.source), n.jsonRecords})
+		out = append(out, injectionTarget{"syslog-ng", s.source, s.framing, n.addr(s.source), n.jsonRecords, n.logs})
 	}
 	return out
 }
@@ -146,14 +147,14 @@ func TestLogInjection(t *testing.T) {
 	targets := append(rsyslogTargets(r), syslogNGTargets(n)...)
 	// Lines into network(), which parses each line as a BSD syslog
 	// message: the input the issue found forged with lines.
-	targets = append(targets, injectionTarget{"syslog-ng", "network", netsink.Lines, n.addr("network"), n.jsonRecords})
+	targets = append(targets, injectionTarget{"syslog-ng", "network", netsink.Lines, n.addr("network"), n.jsonRecords, n.logs})
 
 	var matrix strings.Builder
 	fmt.Fprintf(&matrix, "\n%-9s %-15s %-8s %7s %7s %6s %9s\n", "collector", "input", "framing", "entries", "records", "forged", "truncated")
-	for _, target := range targets {
+	for i, target := range targets {
 		name := target.collector + "/" + target.input + "/" + string(target.framing)
 		t.Run(name, func(t *testing.T) {
-			tag := fmt.Sprintf("run=inj%d", len(matrix.String())) // unique per target
+			tag := fmt.Sprintf("run=inj%d", i)
 			entries := 0
 			conn, recs, err := runThrough(t, target, netsink.Config{Hostname: "web-1", AppName: "api", ProcID: "4242"}, tag,
 				func(s *logsink.Stream) {
@@ -236,7 +237,7 @@ func runThrough(t *testing.T, target injectionTarget, cfg netsink.Config, tag st
 			}
 		}
 		return found
-	}, func() string { return "" })
+	}, target.logs)
 	return conn, recs, closeErr
 }
 

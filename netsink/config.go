@@ -95,14 +95,17 @@ type Config struct {
 	// MsgID is the MSGID of rfc5424 messages. Defaults to "-" (none) if
 	// unspecified.
 	MsgID string `json:"msg_id,omitempty" yaml:"msg_id,omitempty"`
-	// MaxMessageSize is the largest message in bytes, syslog header
-	// included, length prefix and newline not: longer entries are
-	// truncated to it, at a UTF-8 boundary, and counted in
-	// Stats().Truncated. Set it to the collector's limit (rsyslog's is 8KiB,
-	// syslog-ng's 64KiB, Fluent Bit's tcp input's 32KiB), or to
-	// NoMessageLimit (text form 0) if the collector takes any size. At
-	// least 480. Defaults to 65507 on udp and unixgram and to
-	// DefaultMaxMessageSize (64KiB) on tcp and unix if unspecified.
+	// MaxMessageSize is the largest message in bytes, syslog header,
+	// escapes and TruncationMarker included, octet count and newline not
+	// (what rsyslog and syslog-ng count): longer entries are truncated to
+	// it, at a UTF-8 boundary, end in TruncationMarker and are counted in
+	// Stats().Truncated. Raise it only together with the collector's limit
+	// (rsyslog's maxMessageSize, syslog-ng's log-msg-size(), Fluent Bit's
+	// Buffer_Size); NoMessageLimit (text form 0) sends every entry whole. At
+	// least 480. A zero value in Go means the default; in text, 0 means no
+	// limit (see MessageSize). Defaults to 65507 on udp and unixgram and to
+	// DefaultMaxMessageSize (8096, what rsyslog takes by default) on tcp and
+	// unix if unspecified.
 	MaxMessageSize MessageSize `json:"max_message_size,omitempty" yaml:"max_message_size,omitempty"`
 
 	// DialTimeout bounds each dial, TLS handshake included. Defaults to 5s

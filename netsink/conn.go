@@ -62,12 +62,15 @@ type Conn struct {
 	stuck     bool     // nc's last write timed out
 	failures  int      // consecutive failed dials (and connections that delivered nothing)
 	nextDial  time.Time
-	partial   partial // a frame a timed-out write left half written on nc
-	wire      []byte
-	spans     []span
-	ends      []int // the entry ends WriteEntries was given, during the call
-	led       ledger
-	lastWrite time.Time // when the last entry was written whole
+	// lastDialErr is the error of the last failed dial since the last
+	// connection was made, for the waits that follow it to carry.
+	lastDialErr error
+	partial     partial // a frame a timed-out write left half written on nc
+	wire        []byte
+	spans       []span
+	ends        []int // the entry ends WriteEntries was given, during the call
+	led         ledger
+	lastWrite   time.Time // when the last entry was written whole
 
 	// Under Block on plain TCP, frames the collector's kernel has not
 	// acknowledged are kept (unacked, from wire offset unackedStart on the
@@ -160,7 +163,10 @@ func NewConn(cfg Config) (*Conn, error) {
 
 // Write sends the entries in p, each up to and including a newline (bytes
 // after the last newline are one more entry), framed one by one. Empty
-// entries are skipped.
+// entries are skipped. Write cannot know where entries end, so every
+// newline ends a message: an entry with a newline inside becomes two
+// messages. A stream in front of the Conn calls WriteEntries instead, with
+// each entry's end, and an entry stays one message.
 //
 // It returns the number of bytes of p, up to the end of the last entry
 // whose frame was written whole; on failure the rest is for the next
@@ -172,7 +178,15 @@ func (c *Conn) Write(p []byte) (int, error) {
 
 // WriteEntries is Write with the end offset in p of each entry, for
 // logsink.EntryWriter: entries are split where ends says, not at newlines.
+// Ends that do not fit p (logsink.CheckEnds) are refused with an error
+// wrapping logsink.ErrBadEnds and nothing written, for the stream to count
+// the batch as lost.
 func (c *Conn) WriteEntries(p []byte, ends []int) (int, error) {
+	if ends != nil {
+		if err := logsink.CheckEnds(p, ends); err != nil {
+			return 0, err
+		}
+	}
 	c.busy.Add(1)
 	defer c.busy.Add(-1)
 	c.mu.Lock()
@@ -366,7 +380,11 @@ func (c *Conn) lost(op string, err error) error {
 // connect dials, unless the next dial is not due yet.
 func (c *Conn) connect() error {
 	if now := c.clock.Now(); now.Before(c.nextDial) {
-		return c.connError("wait", ErrNotConnected, c.nextDial.Sub(now))
+		var cause error = ErrNotConnected
+		if c.lastDialErr != nil {
+			cause = &waitError{last: c.lastDialErr}
+		}
+		return c.connError("wait", cause, c.nextDial.Sub(now))
 	}
 	nc, err := c.dial(c.ctx, c.dialTimeout)
 	if c.closing.Load() {
@@ -377,6 +395,7 @@ func (c *Conn) connect() error {
 	}
 	if err != nil {
 		c.st.dialErrors.Add(1)
+		c.lastDialErr = err
 		c.failures++
 		wait := c.backoff(c.failures)
 		c.setNextDial(wait)
@@ -410,6 +429,7 @@ func (c *Conn) dial(parent context.Context, timeout time.Duration) (net.Conn, er
 // attach makes nc the Conn's connection.
 func (c *Conn) attach(nc net.Conn) {
 	c.nc, c.delivered, c.stuck, c.led = nc, false, false, ledger{}
+	c.lastDialErr = nil
 	if c.resendOn {
 		c.ackBase = probePeer(nc).ackedBytes
 	}

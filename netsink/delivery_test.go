@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -129,8 +130,9 @@ func TestCloseCountsUnread(t *testing.T) {
 }
 
 func TestDefaultMaxMessageSize(t *testing.T) {
-	// On tcp an entry longer than 64KiB is truncated, at a rune boundary,
-	// and counted, unless the limit is lifted.
+	// On tcp an entry longer than 8096 bytes (rsyslog's default limit; it
+	// was 64KiB, changed on purpose for issue 25) is truncated, at a rune
+	// boundary, marked and counted, unless the limit is lifted.
 	long := strings.Repeat("é", 50_000) // 100,000 bytes
 	tests := []struct {
 		desc      string
@@ -138,7 +140,7 @@ func TestDefaultMaxMessageSize(t *testing.T) {
 		want      int
 		truncated uint64
 	}{
-		{desc: "default", give: 0, want: 64 << 10, truncated: 1},
+		{desc: "default", give: 0, want: 8096, truncated: 1},
 		{desc: "no limit", give: netsink.NoMessageLimit, want: len(long), truncated: 0},
 	}
 	for _, tt := range tests {
@@ -153,8 +155,18 @@ func TestDefaultMaxMessageSize(t *testing.T) {
 			col.waitEOF(1)
 			frames := octetFrames(t, col.all())
 			require.Len(t, frames, 1, "one message")
-			assert.Equal(t, tt.want, len(frames[0]), "its length")
-			assert.True(t, strings.HasPrefix(long, frames[0]), "a prefix of the entry, cut between runes")
+			msg := frames[0]
+			if tt.truncated > 0 {
+				require.True(t, strings.HasSuffix(msg, netsink.TruncationMarker), "marked as cut: %q", msg[max(0, len(msg)-20):])
+				msg = strings.TrimSuffix(msg, netsink.TruncationMarker)
+				assert.GreaterOrEqual(t, len(frames[0]), tt.want-1, "as long as the limit allows, less a rune's cut")
+			}
+			assert.LessOrEqual(t, len(frames[0]), tt.want, "its length")
+			if tt.truncated == 0 {
+				assert.Equal(t, tt.want, len(frames[0]), "its length")
+			}
+			assert.True(t, strings.HasPrefix(long, msg), "a prefix of the entry, cut between runes")
+			assert.True(t, utf8.ValidString(msg), "valid UTF-8")
 			assert.Equal(t, tt.truncated, conn.Stats().Truncated, "truncations counted")
 		})
 	}

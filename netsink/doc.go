@@ -26,13 +26,11 @@
 //
 // A stream hands [Conn] whole entries, several at a time, with the end of
 // each ([logsink.EntryWriter]), so one Write call on the stream, one zap
-// entry, is one message, whatever bytes it holds. Used on its own through
-// Write, a Conn splits at newlines instead. An entry's line ending ("\n" or
-// "\r\n", zap's EncoderConfig.LineEnding) is not part of the message; an
-// entry that holds other newlines (the console encoder puts stack traces on
-// lines of their own) stays one message with octet counting, while the
-// newline-framed framings (lines, rfc3164) show the collector those lines.
-// Empty entries are skipped. Each entry, without its line ending,
+// entry, is one message, whatever bytes it holds. A Conn used on its own
+// through its Write method cannot know where entries end: it splits at
+// every newline, so there each line is a message. An entry's line ending
+// ("\n" or "\r\n", zap's EncoderConfig.LineEnding) is not part of the
+// message. Empty entries are skipped. Each entry, without its line ending,
 // is framed as [Config.Framing] says:
 //
 //   - [Lines]: the entry and a newline. For the tcp inputs of Fluent Bit,
@@ -49,6 +47,39 @@
 //   - [RFC3164]: "<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PROCID]: ENTRY", newline
 //     terminated on tcp and unix: old relays, rsyslog, syslog-ng's network()
 //     source.
+//
+// # Log injection
+//
+// An entry is never more than one record at the collector, whatever a
+// field an attacker controls holds: a second record could carry a forged
+// host, app name and severity (CWE-117, log forging).
+//
+//   - Lines and RFC3164, on every transport, escape every C0 control
+//     character but the tab (NUL to 0x1F: LF, CR, NUL, VT, FF, ESC, ...)
+//     as rsyslog writes them, '#' and three octal digits: "#012" for LF,
+//     "#015" for CR, "#000" for NUL. The tab, DEL and all other bytes go
+//     as they are; '#' is not escaped either, as in rsyslog, so the
+//     escaping cannot be undone exactly.
+//   - Lines on tcp and unix put a space before an entry that starts with
+//     an ASCII digit: rsyslog's imtcp reads a frame that starts with a
+//     digit as an octet count ("52 x" takes the next 52 bytes as one
+//     message; "2026-12-06 ..." loses the rest of the connection).
+//   - Octet and RFC5424 keep every byte, NUL included: the octet count
+//     says where the message ends. rsyslog records control characters
+//     escaped (#012, #000) anyway; syslog-ng keeps them in $MESSAGE, so a
+//     plain-text file destination writes an entry's newline as a line
+//     break, unless the source has flags(no-multi-line) (which turns them
+//     into spaces) or the template escapes ($(format-json)). These are the
+//     framings to choose where the collector takes them.
+//   - No message is longer than [Config.MaxMessageSize], which by default
+//     fits the smallest common collector limit, so no collector cuts one
+//     and reads the rest as a message of its own (see Message size).
+//
+// What the escaping cannot change: lines and octet send bare entries, and
+// an input that parses syslog (rsyslog's imtcp, syslog-ng's network()
+// without flags(no-parse)) reads the start of each entry as a syslog
+// header. An entry whose first bytes come from outside belongs in rfc5424
+// or rfc3164, whose header netsink writes.
 //
 // On udp and unixgram each entry is one datagram, without a length prefix
 // or newline, whatever the framing.
@@ -142,8 +173,8 @@
 // Over udp, datagrams can be lost or reordered without anyone knowing: a
 // datagram write succeeds whether a collector listens or not. An entry
 // longer than [Config.MaxMessageSize] (65507 bytes by default on udp and
-// unixgram, 64KiB on tcp and unix) is truncated to it, at a UTF-8 boundary,
-// header included, and counted in Stats().Truncated; a datagram the kernel
+// unixgram, 8096 on tcp and unix) is truncated to it (see Message size) and
+// counted in Stats().Truncated; a datagram the kernel
 // still refuses as too large (EMSGSIZE, say a unixgram socket with a
 // smaller buffer) is dropped and counted as lost (Stats().Oversize and
 // LostEntries, the stream's LostBytes), not reported as an error (the
@@ -151,14 +182,31 @@
 //
 // # Message size
 //
-// Every collector has a message size limit, and one that closes the
-// connection past it (syslog-ng, for an octet-counted frame over its
-// log-msg-size) loses what was queued behind the frame. So on tcp and unix
-// MaxMessageSize defaults to [DefaultMaxMessageSize], 64KiB, syslog-ng's
-// default and the largest common default: rsyslog (8k) cuts long messages
-// itself and keeps the connection. Set it to the collector's limit if that
-// is lower (Fluent Bit's tcp input: 32KiB), or to [NoMessageLimit] (text
-// form 0) for a collector that takes any size.
+// Every collector has a message size limit, and none of them handles a
+// longer message well: rsyslog cuts it and reads the rest as a new message
+// (which a field an attacker controls can fill with a forged syslog
+// header), syslog-ng splits a long line the same way and closes the
+// connection over a long octet-counted frame, losing what was queued
+// behind it. So netsink never sends a message longer than
+// [Config.MaxMessageSize]: a longer entry is cut at a UTF-8 boundary and
+// ends in [TruncationMarker] ("[truncated]"), and Stats().Truncated counts
+// it. The limit counts what the collectors count: the syslog header, the
+// escapes and the marker, not the octet count or the newline.
+//
+// On tcp and unix it defaults to [DefaultMaxMessageSize], 8096 bytes, the
+// most rsyslog takes by default (its maxMessageSize; syslog-ng's
+// log-msg-size() is 65536, Fluent Bit's tcp Buffer_Size 32KiB). Raise it
+// only with the collector's limit: rsyslog's global(maxMessageSize=...)
+// (measured: maxMessageSize="64k" takes exactly 65536 bytes),
+// syslog-ng's options { log-msg-size(...); }, Fluent Bit's Buffer_Size.
+// [NoMessageLimit] (text form 0) sends every entry whole. On udp and
+// unixgram the default is 65507, the most a UDP datagram carries; rsyslog
+// cuts a longer datagram at its limit and drops the rest, with no second
+// record.
+//
+// A zero MaxMessageSize means the default in Go; in text (JSON, YAML, URLs)
+// "0" means no limit, and the default is had by leaving the key out (see
+// [MessageSize]).
 //
 // # Connections
 //
@@ -230,7 +278,8 @@
 // level_key, hostname, app_name, proc_id, msg_id, max_message_size,
 // dial_timeout, write_timeout, reconnect_min, reconnect_max, tls, ca_file,
 // cert_file, key_file, server_name, insecure_skip_verify, buffer_size,
-// high_water_mark, flush_interval, policy, block_timeout and close_timeout.
+// high_water_mark, flush_interval, policy, block_timeout, close_timeout and
+// keep_timeout.
 // A bad or unknown parameter is an error that names it.
 //
 // # Goroutines

@@ -6,12 +6,16 @@ import (
 	"io/fs"
 	"net"
 	"time"
+
+	"github.com/streamsink/streamsink/logsink"
 )
 
 var (
-	// ErrClosed is returned by Write after Close. It wraps fs.ErrClosed, so
-	// a stream treats it as a permanent failure. Test with errors.Is.
-	ErrClosed = fmt.Errorf("netsink: connection closed: %w", fs.ErrClosed)
+	// ErrClosed is returned by Write after Close. errors.Is matches it
+	// with logsink.ErrClosed, as every write-after-close error of this
+	// module, and with fs.ErrClosed, so that a stream treats it as a
+	// permanent failure. Test with errors.Is.
+	ErrClosed error = closedError{}
 
 	// ErrNotConnected is the cause of the error Write returns while the
 	// connection is down and the next dial attempt is not yet due. Test with
@@ -28,6 +32,32 @@ var (
 	// Test with errors.Is.
 	ErrNotConfirmed = errors.New("netsink: delivery not confirmed")
 )
+
+// closedError is ErrClosed's type.
+type closedError struct{}
+
+func (closedError) Error() string { return "netsink: connection closed" }
+
+// Is reports whether target is logsink.ErrClosed or fs.ErrClosed.
+func (closedError) Is(target error) bool {
+	return target == logsink.ErrClosed || target == fs.ErrClosed
+}
+
+// waitError is the cause of a wait after a failed dial: ErrNotConnected,
+// with the error of the last dial, so that what Sync and Close report
+// says why the stream is not connected.
+type waitError struct{ last error }
+
+func (e *waitError) Error() string {
+	last := e.last
+	if oe, ok := last.(*net.OpError); ok && oe.Err != nil {
+		last = oe.Err // its network and address are the ConnError's
+	}
+	return ErrNotConnected.Error() + " (last dial: " + last.Error() + ")"
+}
+
+// Unwrap returns ErrNotConnected and the dial's error.
+func (e *waitError) Unwrap() []error { return []error{ErrNotConnected, e.last} }
 
 // A ConnError reports a failure to dial or to write: the stream in front of
 // the Conn counts it, reports it through its OnError hook, keeps the entries

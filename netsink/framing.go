@@ -63,28 +63,68 @@ type framer struct {
 	hdr      []byte // scratch
 }
 
+// TruncationMarker ends every message netsink had to cut to
+// Config.MaxMessageSize, so that a reader of the record sees that it was
+// cut; the marker counts toward the size limit. Truncations are counted in
+// Stats().Truncated.
+const TruncationMarker = "[truncated]"
+
 // appendFrame appends the frame of msg, an entry without its line ending,
 // to dst. It reports whether msg had to be truncated to the size limit.
+//
+// Under Lines and RFC3164 the entry's control characters are escaped
+// (appendEscaped), and on a stream a Lines entry that starts with a digit
+// gets a space in front: rsyslog's imtcp reads a frame that starts with a
+// digit as octet counted (measured: "52 x" makes it take the next 52
+// bytes as one message, "2026-12-06 ..." makes it drop the rest of the
+// connection). The limit applies to the message as sent: header, space,
+// escaped entry and marker; the octet count and the newline do not count,
+// as at rsyslog and syslog-ng.
 func (f *framer) appendFrame(dst, msg []byte) ([]byte, bool) {
 	hdr := f.header(msg)
-	truncated := false
-	if f.max > 0 && len(hdr)+len(msg) > f.max {
-		truncated = true
-		if len(hdr) >= f.max {
-			hdr, msg = hdr[:cut(hdr, f.max)], nil
+	escape := f.framing == Lines || f.framing == RFC3164
+	lead := 0
+	if f.stream && f.framing == Lines && len(msg) > 0 && '0' <= msg[0] && msg[0] <= '9' {
+		lead = 1
+	}
+	body := len(msg)
+	if escape {
+		body = escapedLen(msg)
+	}
+	marker := ""
+	truncated := f.max > 0 && len(hdr)+lead+body > f.max
+	if truncated {
+		budget := f.max - len(hdr) - lead - len(TruncationMarker)
+		if budget < 0 { // a header as long as the limit: the header, cut
+			hdr, msg, lead = hdr[:cut(hdr, f.max)], nil, 0
 		} else {
-			msg = msg[:cut(msg, f.max-len(hdr))]
+			n := budget
+			if escape {
+				n = escapedPrefix(msg, budget)
+			}
+			msg = msg[:cut(msg, n)]
+			marker = TruncationMarker
+		}
+		body = len(msg)
+		if escape {
+			body = escapedLen(msg)
 		}
 	}
-	switch {
-	case !f.stream:
-	case f.framing == Octet || f.framing == RFC5424:
-		dst = strconv.AppendInt(dst, int64(len(hdr)+len(msg)), 10)
+	if f.stream && (f.framing == Octet || f.framing == RFC5424) {
+		dst = strconv.AppendInt(dst, int64(len(hdr)+lead+body+len(marker)), 10)
 		dst = append(dst, ' ')
 	}
 	dst = append(dst, hdr...)
-	dst = append(dst, msg...)
-	if f.stream && (f.framing == Lines || f.framing == RFC3164) {
+	if lead > 0 {
+		dst = append(dst, ' ')
+	}
+	if escape && body != len(msg) { // else nothing to escape
+		dst = appendEscaped(dst, msg)
+	} else {
+		dst = append(dst, msg...)
+	}
+	dst = append(dst, marker...)
+	if f.stream && escape {
 		dst = append(dst, '\n')
 	}
 	return dst, truncated

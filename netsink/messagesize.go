@@ -10,9 +10,17 @@ import (
 )
 
 // MessageSize is a message size limit in bytes, the type of
-// Config.MaxMessageSize. Go callers set plain numbers (8 << 10), or
-// NoMessageLimit; the zero value means the default. Its text form is a size
-// such as 8KiB or 65536, or 0 (or "none") for no limit.
+// Config.MaxMessageSize.
+//
+// Zero means different things in Go and in text, and both are kept so that
+// no existing config changes meaning:
+//
+//   - In Go, the zero value means the default (DefaultMaxMessageSize on
+//     tcp and unix, DefaultMaxDatagramSize on udp and unixgram), as for
+//     every Config field; no limit is NoMessageLimit (-1).
+//   - In text (JSON, YAML, URLs), "0" or "none" means no limit, and the
+//     default is had by leaving the key out. Other values are sizes such
+//     as 8KiB or 65536.
 type MessageSize int
 
 // NoMessageLimit, as Config.MaxMessageSize, sends every entry whole however
@@ -20,10 +28,15 @@ type MessageSize int
 const NoMessageLimit MessageSize = -1
 
 // DefaultMaxMessageSize is the size limit on tcp and unix when
-// MaxMessageSize is zero: syslog-ng's default log-msg-size, the largest
-// message the common collectors take without closing the connection (see
-// the package documentation).
-const DefaultMaxMessageSize MessageSize = 64 << 10
+// MaxMessageSize is zero: 8096 bytes, the most rsyslog takes as one
+// message with its default maxMessageSize (measured with rsyslog 8.2302;
+// its documentation says 8k), counting the syslog header and not the octet
+// count or the newline. Past its limit rsyslog cuts the message and reads
+// the rest as a new message, which an attacker controlling a field can fill
+// with a forged syslog header; so the default must fit the smallest common
+// collector default. Raise it together with the collector's own limit
+// (see the package documentation).
+const DefaultMaxMessageSize MessageSize = 8096
 
 // UnmarshalText implements encoding.TextUnmarshaler: a size (8KiB, 65536),
 // or 0 or "none" for NoMessageLimit.

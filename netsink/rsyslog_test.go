@@ -43,6 +43,9 @@ type rsyslogd struct {
 	tcpPort int
 	udpPort int
 	proc    *daemon
+	// defaults leaves maxMessageSize at rsyslog's default (8096 bytes of
+	// message) instead of raising it to 64k.
+	defaults bool
 }
 
 // rsyslogdPath finds rsyslogd (NETSINK_RSYSLOGD names it, else PATH and
@@ -57,9 +60,25 @@ func rsyslogdPath(t *testing.T) string {
 // kernel picks, and udp too if withUDP. It is killed when the test ends.
 func startRsyslogd(t *testing.T, withUDP bool) *rsyslogd {
 	t.Helper()
-	r := &rsyslogd{t: t, bin: rsyslogdPath(t), dir: t.TempDir()}
+	return startRsyslogdWith(t, rsyslogOptions{udp: withUDP})
+}
+
+// startRsyslogdDefaults starts rsyslogd on tcp with its default message
+// size limit, as a collector nobody configured for netsink.
+func startRsyslogdDefaults(t *testing.T) *rsyslogd {
+	t.Helper()
+	return startRsyslogdWith(t, rsyslogOptions{defaultSize: true})
+}
+
+// rsyslogOptions says how to run rsyslogd: with a udp input too, and with
+// its default message size limit instead of 64k.
+type rsyslogOptions struct{ udp, defaultSize bool }
+
+func startRsyslogdWith(t *testing.T, opts rsyslogOptions) *rsyslogd {
+	t.Helper()
+	r := &rsyslogd{t: t, bin: rsyslogdPath(t), dir: t.TempDir(), defaults: opts.defaultSize}
 	r.out = filepath.Join(r.dir, "received.log")
-	if withUDP {
+	if opts.udp {
 		// imudp cannot report a port it picked: take a free one.
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 		require.NoError(t, err, "find a free udp port")
@@ -68,7 +87,7 @@ func startRsyslogd(t *testing.T, withUDP bool) *rsyslogd {
 	}
 	r.start()
 	t.Cleanup(r.kill)
-	if withUDP {
+	if opts.udp {
 		r.waitUDP()
 	}
 	return r
@@ -84,7 +103,11 @@ func (r *rsyslogd) start() {
 	require.NoError(t, os.MkdirAll(work, 0o755), "work dir")
 	portFile := filepath.Join(r.dir, "tcpport")
 	var b strings.Builder
-	fmt.Fprintf(&b, "global(workDirectory=%q maxMessageSize=\"64k\")\n", work)
+	if r.defaults {
+		fmt.Fprintf(&b, "global(workDirectory=%q)\n", work)
+	} else {
+		fmt.Fprintf(&b, "global(workDirectory=%q maxMessageSize=\"64k\")\n", work)
+	}
 	b.WriteString("module(load=\"imtcp\")\n")
 	fmt.Fprintf(&b, "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"%d\" listenPortFileName=%q ruleset=\"in\")\n", r.tcpPort, portFile)
 	if r.udpPort != 0 {

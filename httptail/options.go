@@ -76,7 +76,8 @@ func WithMaxClients(n int) Option {
 }
 
 // WithAuthorize makes the Hub call f for every request that passes the
-// Host check (see [WithAllowedHosts]); if f returns an error, the request
+// Host check (see [WithAllowedHosts]) and is not marked by a browser as
+// sent by another site's page; if f returns an error, the request
 // gets 403 Forbidden with the error's text, or 401 Unauthorized if the error
 // wraps ErrUnauthenticated. A 401 carries a WWW-Authenticate header if the
 // error has a method Challenge() string that returns one, such as

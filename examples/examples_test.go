@@ -29,6 +29,8 @@ var examples = []struct {
 	{name: "quickstart", args: []string{"-dir", "logs"}, want: []string{"writing to logs", "app.log", "AfterRotate calls:", `"rotations":`}},
 	{name: "httptail", args: []string{"-addr", "127.0.0.1:0"},
 		want: []string{"live log: http://", "ndjson> {", `level=warn> {"level":"`, "sse> retry: 3000", "sse> data: {", "hub closed", `"lost_bytes":0`}},
+	{name: "httptail-unix", want: []string{"listening on ", "drwx------", "Srw-------", "curl -N --unix-socket", "GET over the socket: 200 OK",
+		`unix> {"level":"info"`, "hub closed", "socket removed"}},
 	{name: "config", args: []string{"-dir", "."}, want: []string{"logs/app.log", "logs/audit.log", "-rw-------", `"rotations":`}},
 	{name: "netsink", want: []string{"collector received 5000 of 5000 entries, in order: true", `"reconnects":1`, "OnError:", `"lost_bytes":0`}},
 	{name: "pipe", args: []string{"-file", "logs/app.log", "-max-size", "4KiB"}, stdin: numberedLines(5000),
@@ -89,7 +91,18 @@ func TestEveryExampleIsRun(t *testing.T) {
 // Run without -dir, the examples that write files write them in a temporary
 // directory and remove it: nothing is left in TMPDIR.
 func TestExamplesRemoveWhatTheyCreate(t *testing.T) {
-	for _, name := range []string{"quickstart", "config", "slog"} {
+	for _, tt := range []struct {
+		name string
+		says string // what the program prints before the directory it uses
+		args []string
+	}{
+		{name: "quickstart", says: "writing to "},
+		{name: "config", says: "writing to "},
+		{name: "slog", says: "writing to "},
+		{name: "httptail", says: "writing to ", args: []string{"-addr", "127.0.0.1:0"}},
+		{name: "httptail-unix", says: "listening on "},
+	} {
+		name := tt.name
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			bin := filepath.Join(t.TempDir(), name)
@@ -99,12 +112,12 @@ func TestExamplesRemoveWhatTheyCreate(t *testing.T) {
 			tmp := t.TempDir()
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, bin)
+			cmd := exec.CommandContext(ctx, bin, tt.args...)
 			cmd.Dir = t.TempDir()
 			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 			out, err = cmd.CombinedOutput()
 			require.NoError(t, err, "running %s:\n%s", name, out)
-			assert.Contains(t, string(out), "writing to "+tmp, "%s wrote in the temporary directory", name)
+			assert.Contains(t, string(out), tt.says+tmp, "%s wrote in the temporary directory", name)
 			left, err := os.ReadDir(tmp)
 			require.NoError(t, err, "read TMPDIR")
 			assert.Empty(t, left, "%s left files in TMPDIR", name)

@@ -4,8 +4,8 @@
 // response. A [Hub] is a zapcore.WriteSyncer that fans each entry out to
 // the clients connected at that moment, and an http.Handler:
 //
-//	hub := httptail.New()
-//	admin.Handle("/debug/logs", hub) // an admin listener, never the public one
+//	hub := httptail.New() // local clients only, until WithAuthorize says otherwise
+//	admin.Handle("/debug/logs", hub)
 //
 //	logger := zap.New(zapcore.NewTee(
 //		logsink.NewCore(enc, fileStream, zap.InfoLevel),
@@ -74,17 +74,45 @@
 // The page's own level and text filters (the text filter ignores case) work
 // on what the server sends it. A bad value is a 400 that names the
 // parameter; parameters other than format, level and contains are left to
-// the service (a token its Authorize reads, say).
+// the service (a token its Authorize reads, say). The level and format
+// values are at most 16 bytes long, contains at most 1 KiB.
 //
-// # Safety
+// # Who can read the log
 //
-// The Hub serves whoever reaches it: mount it on an admin listener, or
-// behind the service's own authentication, and never on a public port;
-// logs hold what attackers look for. [WithAuthorize] checks each request
-// first (401 or 403 with the error's text, see [ErrUnauthenticated]).
-// [WithMaxClients] (8) bounds the clients following at once; past it a
-// client gets 503 with a Retry-After. Each client holds one buffer of the
-// buffer size (256 KiB by default).
+// A log holds tokens, user data and internal addresses, so a Hub is
+// private by default:
+//
+//   - Without [WithAuthorize], only local clients are served: a peer on
+//     loopback (127.0.0.0/8, ::1, or 127.0.0.0/8 mapped into IPv6) or on a
+//     Unix socket, by the connection's own address. X-Forwarded-For and
+//     the like are never trusted; a request that carries a proxy's header
+//     is refused, as a proxy on the same host would make every client look
+//     local. Others get 403 with a message naming WithAuthorize.
+//   - Local is not private: any user of the same host, and any proxy or
+//     sidecar on it, connects from loopback too. To keep them out, serve
+//     the Hub on a Unix socket in a directory only the service's user can
+//     enter (examples/httptail-unix), or require a token ([BearerToken]).
+//   - WithAuthorize(f) hands the decision to the service: f alone decides,
+//     wherever the client connects from. It is the only option that opens
+//     the Hub beyond local clients; an f that admits everyone serves the
+//     log to anyone who reaches the listener.
+//   - Whatever Authorize says, a request whose Host is not an IP address,
+//     localhost or a name given to [WithAllowedHosts] gets 403: that is how
+//     a web page uses DNS rebinding to read a local port through a
+//     developer's browser. A request a browser marks as sent by another
+//     site's page (Sec-Fetch-Site, Origin) gets 403 too, unless it is a
+//     top-level navigation. No response carries a CORS header, every one
+//     carries Cross-Origin-Resource-Policy: same-origin, and the page's
+//     CSP has frame-ancestors 'none'.
+//   - Query values are bounded (format and level 16 bytes, contains 1 KiB):
+//     a longer one is a 400, and no error repeats more than a short,
+//     escaped prefix of what the client sent.
+//
+// Refused with 401 or 403, a request gets the error's text ([WithAuthorize],
+// [ErrUnauthenticated]). [WithMaxClients] (8) bounds the clients following
+// at once; past it a client gets 503 with a Retry-After. Each client holds
+// one buffer of the buffer size (256 KiB by default). docs/httptail.md in
+// the repository shows how to mount a Hub behind a service's own login.
 //
 // # Closing
 //

@@ -83,3 +83,59 @@ func ExampleWithAuthorize() {
 	// 401 no token: httptail: authentication required
 	// 403 this token may not read the logs
 }
+
+// BearerToken checks a shared token in constant time; the Hub then serves
+// whoever presents it, wherever they connect from.
+func ExampleBearerToken() {
+	hub := httptail.New(httptail.WithAuthorize(httptail.BearerToken("s3cret-from-the-environment")))
+	srv := httptest.NewServer(hub)
+	defer srv.Close()
+	defer hub.Close()
+
+	for _, token := range []string{"", "wrong", "s3cret-from-the-environment"} {
+		req, _ := http.NewRequest(http.MethodHead, srv.URL, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	// Output:
+	// 401 Bearer realm="httptail"
+	// 401 Bearer realm="httptail", error="invalid_token"
+	// 200
+}
+
+// Behind a reverse proxy that keeps the client's Host, the Hub must be
+// told the name it is served under; any other name is refused, as a
+// DNS-rebinding page's would be.
+func ExampleWithAllowedHosts() {
+	hub := httptail.New(
+		httptail.WithAllowedHosts("logs.internal.example"),
+		httptail.WithAuthorize(httptail.BearerToken("s3cret-from-the-environment")),
+	)
+	srv := httptest.NewServer(hub)
+	defer srv.Close()
+	defer hub.Close()
+
+	for _, host := range []string{"logs.internal.example", "attacker.example"} {
+		req, _ := http.NewRequest(http.MethodHead, srv.URL, nil)
+		req.Host = host
+		req.Header.Set("Authorization", "Bearer s3cret-from-the-environment")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+		fmt.Println(host, resp.StatusCode)
+	}
+	// Output:
+	// logs.internal.example 200
+	// attacker.example 403
+}

@@ -19,24 +19,31 @@ var ErrUnauthenticated = errors.New("httptail: authentication required")
 // warn) and contains (text an entry must hold) filter the entries. HEAD
 // answers with the headers alone.
 //
-// A request that Authorize refuses gets 401 or 403, a bad query parameter
-// 400 naming it, a request past MaxClients or after Close 503, and any
-// method but GET and HEAD 405.
+// Before anything else, a request whose Host is not an IP address,
+// localhost or a name given to WithAllowedHosts gets 403, as does one a
+// browser marks as sent by another site's page; then Authorize decides,
+// or without it a client that is not local (loopback or a Unix socket, by
+// the connection's address: X-Forwarded-For and the like are never
+// trusted) gets 403. After that, a request that Authorize refused gets 401
+// or 403, any method but GET and HEAD 405, a request after Close or past
+// MaxClients 503, and a bad or oversized query parameter 400 naming it.
+// Every response carries Cross-Origin-Resource-Policy: same-origin and no
+// CORS header, so that no other site's page can read it.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr.Set("Cross-Origin-Resource-Policy", "same-origin")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	if !h.admit(w, r) {
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, fmt.Sprintf("httptail: method %s not allowed (want GET or HEAD)", r.Method), http.StatusMethodNotAllowed)
+		hdr.Set("Allow", "GET, HEAD")
+		http.Error(w, fmt.Sprintf("httptail: method %s not allowed (want GET or HEAD)", quoteShort(r.Method)), http.StatusMethodNotAllowed)
 		return
 	}
 	if h.clients.Load() == &closedList {
 		http.Error(w, "httptail: "+errClosed.Error(), http.StatusServiceUnavailable)
 		return
-	}
-	if h.opts.authorize != nil {
-		if err := h.opts.authorize(r); err != nil {
-			refuse(w, err)
-			return
-		}
 	}
 	q, err := parseQuery(r)
 	if err != nil {
@@ -47,8 +54,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case q.format == html:
 		h.servePage(w, r)
 	case r.Method == http.MethodHead:
-		w.Header().Set("Content-Type", contentType(q.format))
-		w.Header().Add("Vary", "Accept")
+		hdr.Set("Content-Type", contentType(q.format))
+		hdr.Add("Vary", "Accept")
 		w.WriteHeader(http.StatusOK)
 	default:
 		h.serveStream(w, r, q)

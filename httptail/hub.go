@@ -18,9 +18,10 @@ import (
 // logsink.Stream under the Drop policy, so a slow or stalled client loses
 // entries of its own and never slows the writer or the other clients.
 //
-// Create one with New and mount it where the service wants it, on an admin
-// listener or behind the service's own authentication. It is safe for
-// concurrent use.
+// Create one with New and mount it where the service wants it. By default
+// it serves local clients only (loopback or a Unix socket) and refuses a
+// Host that is not an IP address or localhost; WithAuthorize opens it to
+// whom the service's own check admits. It is safe for concurrent use.
 type Hub struct {
 	opts     options
 	levelPat []byte              // `"level":"`, from the encoder config's LevelKey; nil for none
@@ -47,8 +48,9 @@ var (
 	closedList = []*client{}
 )
 
-// New returns a Hub with the given options. It starts no goroutine: each
-// client's stream has its own flusher, stopped when the client ends.
+// New returns a Hub with the given options: without WithAuthorize, one that
+// serves local clients only. It starts no goroutine: each client's stream
+// has its own flusher, stopped when the client ends.
 func New(opts ...Option) *Hub {
 	h := &Hub{
 		opts:    newOptions(opts),

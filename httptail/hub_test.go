@@ -362,7 +362,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "level twice", query: "?level=warn&level=info", status: 400, want: "level given 2 times"},
 		{name: "contains twice", query: "?contains=a&contains=b", status: 400, want: "contains given 2 times"},
 		{name: "bad escape", query: "?contains=%zz", status: 400, want: "bad query string"},
-		{name: "post", method: http.MethodPost, status: 405, want: "method POST not allowed (want GET or HEAD)"},
+		{name: "post", method: http.MethodPost, status: 405, want: `method "POST" not allowed (want GET or HEAD)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,6 +31,7 @@ type options struct {
 	writeTimeout  time.Duration
 	flushInterval time.Duration
 	authorize     func(*http.Request) error
+	allowedHosts  []string // lower case, no port, no trailing dot
 	encoder       zapcore.EncoderConfig
 }
 
@@ -74,15 +75,43 @@ func WithMaxClients(n int) Option {
 	})
 }
 
-// WithAuthorize makes the Hub call f for every request before anything
-// else; if f returns an error, the request gets 403 Forbidden with the
-// error's text, or 401 Unauthorized if the error wraps ErrUnauthenticated.
-// A 401 carries a WWW-Authenticate header if the error has a method
-// Challenge() string that returns one, such as `Basic realm="logs"`.
-// Defaults to none (every request is allowed: mount the Hub only where the
-// service's own authentication guards it) if unspecified or nil.
+// WithAuthorize makes the Hub call f for every request that passes the
+// Host check (see [WithAllowedHosts]) and is not marked by a browser as
+// sent by another site's page; if f returns an error, the request
+// gets 403 Forbidden with the error's text, or 401 Unauthorized if the error
+// wraps ErrUnauthenticated. A 401 carries a WWW-Authenticate header if the
+// error has a method Challenge() string that returns one, such as
+// `Basic realm="logs"`. [BearerToken] returns such an f for a shared token.
+//
+// f replaces the default check, which admits local clients only (a peer on
+// loopback or a Unix socket): with f, f alone decides who reads the log,
+// wherever they connect from. It is the only option that opens the Hub
+// beyond local clients. Warning: an f that returns nil for every request
+// serves the log, with whatever secrets it holds, to anyone who can reach
+// the listener; pass one only where the service's own authentication has
+// already run, or that checks a credential itself.
+//
+// Defaults to none (local clients only) if unspecified or nil.
 func WithAuthorize(f func(*http.Request) error) Option {
 	return optionFunc(func(o *options) { o.authorize = f })
+}
+
+// WithAllowedHosts adds names that a request's Host header may carry, such
+// as the name of the admin listener behind a reverse proxy
+// ("logs.internal.example"). Without them, only an IP literal and
+// localhost are accepted, whatever Authorize says: a name that is not the
+// service's own is how a web page uses DNS rebinding to read a local
+// listener through a developer's browser. Names are matched exactly, in
+// any case, ignoring a port and a trailing dot; there are no wildcards.
+// Each call adds to the list. Defaults to none if unspecified.
+func WithAllowedHosts(hosts ...string) Option {
+	return optionFunc(func(o *options) {
+		for _, h := range hosts {
+			if h = normalHost(h); h != "" {
+				o.allowedHosts = append(o.allowedHosts, h)
+			}
+		}
+	})
 }
 
 // WithEncoderConfig tells the Hub how the service encodes its entries: the

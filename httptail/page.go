@@ -91,6 +91,7 @@ func (h *Hub) servePage(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("X-Frame-Options", "DENY") // frame-ancestors 'none', for browsers without CSP 2
 	hdr.Add("Vary", "Accept")
 	if r.Method == http.MethodHead {
 		w.WriteHeader(http.StatusOK)

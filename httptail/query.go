@@ -32,21 +32,44 @@ type query struct {
 	contains []byte // show only entries holding these bytes; empty for all
 }
 
-// queryKeys are the query parameters the Hub reads. Others are left to the
-// service, such as a token that its Authorize checks.
-var queryKeys = [...]string{"format", "level", "contains"}
+// queryKeys are the query parameters the Hub reads, with the longest value
+// each may have. Others are left to the service, such as a token that its
+// Authorize checks.
+var queryKeys = [...]struct {
+	name string
+	max  int
+}{
+	{"format", maxFormatLen},
+	{"level", maxLevelLen},
+	{"contains", maxContainsLen},
+}
+
+// The longest value, in bytes after unescaping, of each query parameter the
+// Hub reads; a longer one is a 400 that does not repeat it. contains is
+// matched against every entry, so its length is work per entry.
+const (
+	maxFormatLen   = 16
+	maxLevelLen    = 16
+	maxContainsLen = 1 << 10
+)
 
 // parseQuery reads the format, from ?format= or else the Accept header, and
-// the filters. Its errors name the parameter and the value.
+// the filters. Its errors name the parameter, and repeat no more than a
+// short, escaped prefix of the value.
 func parseQuery(r *http.Request) (query, error) {
 	q := query{minLevel: -1}
 	values, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
+		// url's errors quote at most an escape ("%zz") or a semicolon.
 		return q, fmt.Errorf("httptail: bad query string: %v", err)
 	}
 	for _, k := range queryKeys {
-		if n := len(values[k]); n > 1 {
-			return q, fmt.Errorf("httptail: %s given %d times (want it once)", k, n)
+		vs := values[k.name]
+		if len(vs) > 1 {
+			return q, fmt.Errorf("httptail: %s given %d times (want it once)", k.name, len(vs))
+		}
+		if len(vs) == 1 && len(vs[0]) > k.max {
+			return q, fmt.Errorf("httptail: %s is %d bytes long (the most is %d)", k.name, len(vs[0]), k.max)
 		}
 	}
 	switch f := values.Get("format"); f {
@@ -59,12 +82,12 @@ func parseQuery(r *http.Request) (query, error) {
 	case "html":
 		q.format = html
 	default:
-		return q, fmt.Errorf("httptail: format=%q: unknown format (want ndjson, sse or html)", f)
+		return q, fmt.Errorf("httptail: format=%s: unknown format (want ndjson, sse or html)", quoteShort(f))
 	}
 	if name := values.Get("level"); name != "" {
 		sev, ok := level.Parse([]byte(name))
 		if !ok {
-			return q, fmt.Errorf("httptail: level=%q: unknown level (want %s)", name, level.Known)
+			return q, fmt.Errorf("httptail: level=%s: unknown level (want %s)", quoteShort(name), level.Known)
 		}
 		q.minLevel = sev
 	}

@@ -63,8 +63,15 @@ func (e *clientError) Unwrap() []error { return []error{e.err, syscall.EPIPE} }
 func (o *response) Write(p []byte) (int, error) { return o.WriteEntries(p, nil) }
 
 // WriteEntries frames the entries of p, which end at ends, writes them and
-// flushes them to the client, within the write timeout.
+// flushes them to the client, within the write timeout. Ends that do not
+// fit p are a bug in the stream: the batch is refused with ErrBadEnds
+// before anything slices p, and the stream counts it as lost.
 func (o *response) WriteEntries(p []byte, ends []int) (int, error) {
+	if ends != nil {
+		if err := logsink.CheckEnds(p, ends); err != nil {
+			return 0, err
+		}
+	}
 	<-o.ready
 	o.use.Lock()
 	defer o.use.Unlock()

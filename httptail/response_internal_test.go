@@ -1,9 +1,14 @@
 package httptail
 
 import (
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/streamsink/streamsink/logsink"
 )
 
 func TestFrame(t *testing.T) {
@@ -98,4 +103,49 @@ func TestNegotiate(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, negotiate(tt.give), "negotiate(%q)", tt.give)
 	}
+}
+
+// deadlineRecorder is a ResponseRecorder that takes write deadlines, as a
+// server's ResponseWriter does.
+type deadlineRecorder struct{ *httptest.ResponseRecorder }
+
+func (deadlineRecorder) SetWriteDeadline(time.Time) error { return nil }
+
+// Ends that do not fit the batch are refused with ErrBadEnds before
+// anything slices the batch: nothing panics, nothing reaches the client.
+func TestWriteEntriesRefusesBadEnds(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		ends []int
+	}{
+		{name: "an end past the batch", give: "abc\n", ends: []int{2, 9}},
+		{name: "ends going down", give: "abcdef\n", ends: []int{5, 3, 7}},
+		{name: "an empty entry", give: "ab\ncd\n", ends: []int{3, 3, 6}},
+		{name: "a first end of zero", give: "ab\n", ends: []int{0, 3}},
+		{name: "a negative end", give: "ab\n", ends: []int{-1, 3}},
+		{name: "the last end short of the batch", give: "ab\ncd\n", ends: []int{3}},
+		{name: "ends for an empty batch", give: "", ends: []int{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := deadlineRecorder{httptest.NewRecorder()}
+			o := newResponse(rec, ndjson, time.Second)
+			close(o.ready)
+			n, err := o.WriteEntries([]byte(tt.give), tt.ends)
+			assert.ErrorIs(t, err, logsink.ErrBadEnds, "WriteEntries(%q, %v)", tt.give, tt.ends)
+			assert.Zero(t, n, "bytes taken")
+			assert.Empty(t, rec.Body.String(), "nothing written to the client")
+		})
+	}
+
+	t.Run("good ends are written", func(t *testing.T) {
+		rec := deadlineRecorder{httptest.NewRecorder()}
+		o := newResponse(rec, sse, time.Second)
+		close(o.ready)
+		n, err := o.WriteEntries([]byte("ab\ncd"), []int{3, 5})
+		require.NoError(t, err, "WriteEntries with good ends")
+		assert.Equal(t, 5, n, "bytes taken")
+		assert.Equal(t, "data: ab\n\ndata: cd\n\n", rec.Body.String(), "the events")
+	})
 }

@@ -1,6 +1,9 @@
 // Command httptail shows a service's log live over HTTP: a small API logs
 // every request through zap into a rotating file and, through a tee, into
 // an httptail.Hub mounted at /debug/logs on a separate admin listener.
+// With default options the Hub serves local clients only (loopback or a
+// Unix socket) and refuses a Host that is not an IP address or localhost;
+// see docs/httptail.md to open it to others.
 //
 //	go run ./examples/httptail -for 1m   # then open http://localhost:6060/debug/logs
 //	curl -N 'http://localhost:6060/debug/logs?level=warn'
@@ -11,6 +14,7 @@
 // few lines of each format: NDJSON, NDJSON filtered with level=warn, and
 // Server-Sent Events. After -for (or on Ctrl-C) it closes the hub, which
 // ends every client's response, shuts the servers down and closes the file.
+// Without -dir the file is in a temporary directory, removed at exit.
 package main
 
 import (
@@ -19,6 +23,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -38,14 +43,27 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "localhost:6060", "admin listener for /debug/logs (never a public address)")
-	dir := flag.String("dir", "logs", "directory for service.log")
+	addr := flag.String("addr", "localhost:6060", "admin listener for /debug/logs (the Hub serves local clients only)")
+	dir := flag.String("dir", "", "directory for service.log (default: a temporary directory, removed at exit)")
 	runFor := flag.Duration("for", 2*time.Second, "how long to serve before shutting down; 0 for until Ctrl-C")
 	flag.Parse()
-	if err := run(*addr, *dir, *runFor); err != nil {
+	if err := start(*addr, *dir, *runFor); err != nil {
 		fmt.Fprintln(os.Stderr, "httptail:", err)
 		os.Exit(1)
 	}
+}
+
+// start runs the service with its log in dir, or in a temporary directory
+// that it removes at the end, so that a run leaves nothing behind.
+func start(addr, dir string, runFor time.Duration) error {
+	if dir != "" {
+		return run(addr, dir, runFor)
+	}
+	tmp, err := os.MkdirTemp("", "streamsink-httptail-*")
+	if err != nil {
+		return err
+	}
+	return errors.Join(run(addr, tmp, runFor), os.RemoveAll(tmp))
 }
 
 func run(addr, dir string, runFor time.Duration) error {
@@ -58,10 +76,12 @@ func run(addr, dir string, runFor time.Duration) error {
 	}
 
 	// The service's log: a rotating file, and the hub beside it.
-	file, err := rotate.Open(rotate.Config{Filename: filepath.Join(dir, "service.log")}, logsink.WithPolicy(logsink.Drop))
+	filename := filepath.Join(dir, "service.log")
+	file, err := rotate.Open(rotate.Config{Filename: filename}, logsink.WithPolicy(logsink.Drop))
 	if err != nil {
 		return err
 	}
+	fmt.Printf("writing to %s\n", filename)
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
 	enc := zapcore.NewJSONEncoder(encCfg)
@@ -101,6 +121,12 @@ func run(addr, dir string, runFor time.Duration) error {
 		if err := tail(ctx, logURL+c.query, c.accept, c.prefix, c.lines); err != nil {
 			fmt.Println("client:", err)
 		}
+	}
+
+	// A web page using DNS rebinding reaches the port under its own name:
+	// the Hub refuses any Host that is not an IP address or localhost.
+	if err := rebound(ctx, logURL); err != nil {
+		fmt.Println("client:", err)
 	}
 
 	<-ctx.Done()
@@ -207,4 +233,24 @@ func tail(ctx context.Context, url, accept, prefix string, n int) error {
 		}
 	}
 	return nil
+}
+
+// rebound asks for the log as a DNS-rebinding page would, under a name
+// that is not the service's, and prints the answer.
+func rebound(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Host = "attacker.example"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	fmt.Printf("GET %s (Host: attacker.example): %s, %s", url, resp.Status, body)
+	return err
 }

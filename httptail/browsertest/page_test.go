@@ -4,11 +4,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,6 +95,33 @@ func (s *service) close() {
 	<-s.done
 }
 
+// refusals counts the requests the Hub answered with 403.
+type refusals struct{ n atomic.Int64 }
+
+func (rf *refusals) count() int { return int(rf.n.Load()) }
+
+// watch wraps h, counting its 403s; the writer it passes on unwraps, so
+// that the Hub can still flush and set deadlines.
+func (rf *refusals) watch(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&statusWriter{ResponseWriter: w, rf: rf}, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	rf *refusals
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if code == http.StatusForbidden {
+		s.rf.n.Add(1)
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
 // row is what the page shows for one entry.
 type row struct {
 	Time   string `json:"time"`
@@ -117,8 +147,15 @@ func TestPageInBrowser(t *testing.T) {
 
 	hub := httptail.New()
 	mux := http.NewServeMux()
-	mux.Handle("/debug/logs", hub)
+	refusals := &refusals{}
+	mux.Handle("/debug/logs", refusals.watch(hub))
 	srv := httptest.NewServer(mux)
+	// Another site, whose page tries to read the log.
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!doctype html><title>another site</title><p>nothing to see")
+	}))
+	defer attacker.Close()
 	svc := startService(hub)
 	var once sync.Once
 	shutdown := func() {
@@ -130,14 +167,25 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	t.Cleanup(shutdown)
 
+	// Everything the browser writes stays under the test's own temporary
+	// directories, which the test removes: the profile, and what Chromium
+	// puts in TMPDIR (its singleton socket directory, left behind when the
+	// browser is stopped), HOME and the XDG directories (crash reports,
+	// dconf).
+	home, browserTmp := t.TempDir(), t.TempDir()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.NoSandbox, // as root, in CI
 		chromedp.DisableGPU,
 		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Env("TMPDIR="+browserTmp, "HOME="+home,
+			"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_CACHE_HOME="+filepath.Join(home, ".cache")),
 		// No connections of its own: this machine has no network but
 		// loopback.
 		chromedp.Flag("disable-quic", true),
+		// attacker.example is a name of another site that resolves to
+		// this machine, as a DNS-rebinding attacker's name does.
+		chromedp.Flag("host-resolver-rules", "MAP attacker.example 127.0.0.1"),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.WindowSize(1200, 720),
 	)
@@ -149,6 +197,9 @@ func TestPageInBrowser(t *testing.T) {
 	// deadline (a deadline there would stop the browser with it);
 	// chromedp bounds the start itself.
 	require.NoError(t, chromedp.Do(bctx), "starting %s", exe)
+	left, err := os.ReadDir(browserTmp)
+	require.NoError(t, err, "reading the browser's TMPDIR")
+	assert.NotEmpty(t, left, "the browser keeps its temporary files in the TMPDIR the test gave it")
 
 	// do runs steps with a deadline of their own.
 	do := func(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -261,6 +312,54 @@ func TestPageInBrowser(t *testing.T) {
 		assert.Equal(t, paused, len(rows(t)), "no new rows while paused")
 		do(t, "resuming", chromedp.Click(chromedp.ID("pause")))
 		until(t, "held entries shown", fmt.Sprintf(`document.querySelectorAll("#rows .entry").length >= %d`, paused+20))
+	})
+
+	// A page of another site, in the same browser, cannot read the log: the
+	// Hub refuses its requests and sends no CORS header.
+	t.Run("another site's page cannot read the log", func(t *testing.T) {
+		_, port, err := net.SplitHostPort(attacker.Listener.Addr().String())
+		require.NoError(t, err, "attacker's port")
+		do(t, "opening another site's page", chromedp.Navigate("http://attacker.example:"+port+"/"))
+		logURL := srv.URL + "/debug/logs"
+		ctx, cancel := context.WithTimeout(bctx, wait)
+		defer cancel()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](fmt.Sprintf(`(async () => {
+			const url = %q, out = {};
+			try { const r = await fetch(url + "?format=ndjson"); out.fetch = "read " + r.status; } catch (e) { out.fetch = "blocked"; }
+			try { const r = await fetch(url + "?format=ndjson", {mode: "no-cors"}); out.noCors = r.type; } catch (e) { out.noCors = "blocked"; }
+			out.events = await new Promise((resolve) => {
+				const es = new EventSource(url + "?format=sse");
+				es.onmessage = () => { es.close(); resolve("read"); };
+				es.onerror = () => { es.close(); resolve("blocked"); };
+			});
+			return out;
+		})()`, logURL), chromedp.EvalAwaitPromise))
+		require.NoError(t, err, "the other site's script")
+		assert.Equal(t, "blocked", got["fetch"], "fetch from another site")
+		assert.Equal(t, "blocked", got["noCors"], "a no-cors fetch: Cross-Origin-Resource-Policy withholds even an opaque response")
+		assert.Equal(t, "blocked", got["events"], "EventSource from another site")
+		assert.GreaterOrEqual(t, refusals.count(), 3, "the Hub itself refused the other site's requests")
+	})
+
+	// DNS rebinding: the attacker's name now resolves to this machine, and
+	// a page at that name asks the Hub's port for the log. The Host check
+	// refuses it.
+	t.Run("a rebound name is refused", func(t *testing.T) {
+		_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
+		require.NoError(t, err, "hub's port")
+		before := refusals.count()
+		do(t, "opening the log under the attacker's name", chromedp.Navigate("http://attacker.example:"+port+"/debug/logs"))
+		ctx, cancel := context.WithTimeout(bctx, wait)
+		defer cancel()
+		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+		require.NoError(t, err, "reading the page")
+		assert.Contains(t, text, `Host "attacker.example:`+port+`" is not allowed`, "what the browser shows")
+		assert.Equal(t, before+1, refusals.count(), "the Hub refused the request")
+	})
+
+	t.Run("back to the log", func(t *testing.T) {
+		do(t, "opening the page", chromedp.Navigate(srv.URL+"/debug/logs"))
+		until(t, "the page going live", `document.getElementById("status").textContent === "live"`)
 	})
 
 	t.Run("hub close", func(t *testing.T) {

@@ -1,6 +1,7 @@
 package logsink
 
 import (
+	"log/slog"
 	"weak"
 
 	"go.uber.org/zap/zapcore"
@@ -30,3 +31,20 @@ type BacklogRing = weak.Pointer[backlog]
 
 // BacklogRingOf returns a weak pointer to the core's backlog.
 func BacklogRingOf(c zapcore.Core) BacklogRing { return weak.Make(c.(*core).ring) }
+
+// SlogBacklogMemory is BacklogMemory for a handler made by NewSlogHandler.
+func SlogBacklogMemory(h slog.Handler) (held, peak, limit int) {
+	bg := h.(*slogHandler).shared.bl.budget
+	bg.mu.Lock()
+	defer bg.mu.Unlock()
+	return bg.held, bg.peak, bg.limit
+}
+
+// SlogBacklogRingLen is BacklogRingLen for a handler made by
+// NewSlogHandler.
+func SlogBacklogRingLen(h slog.Handler) (n, bound int) {
+	b := h.(*slogHandler).ring
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.buf), b.max
+}

@@ -384,3 +384,25 @@ func TestBacklogRequestRingIsFreedWithItsLogger(t *testing.T) {
 	}
 	assert.True(t, ring.Value() == nil, "nothing but the request's logger kept its ring alive")
 }
+
+func TestBacklogRingGrowsOnFirstEntry(t *testing.T) {
+	s, _ := coreStream(t)
+	defer s.Close()
+	logger := zap.New(logsink.NewCore(coreEncoder(), s, zapcore.InfoLevel,
+		logsink.WithBacklog(logsink.Backlog{Level: zapcore.DebugLevel})))
+	req := logger.With(logsink.RequestBacklog(64 << 10))
+	n, bound := logsink.BacklogRingLen(req.Core())
+	assert.Zero(t, n, "no memory before the first entry")
+	assert.Equal(t, 64<<10, bound, "the size asked for")
+	req.Info("written, not held")
+	n, _ = logsink.BacklogRingLen(req.Core())
+	assert.Zero(t, n, "an entry at the core's level is not held")
+	req.Debug("held")
+	n, _ = logsink.BacklogRingLen(req.Core())
+	assert.Equal(t, 1<<10, n, "the first entry grows the ring by the least growth")
+	held, _, _ := logsink.BacklogMemory(req.Core())
+	assert.Equal(t, 1<<10, held, "and the budget counts it")
+	req.Error("failed")
+	held, _, _ = logsink.BacklogMemory(req.Core())
+	assert.Zero(t, held, "a backlog written out gives its memory back")
+}

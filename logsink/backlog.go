@@ -259,6 +259,28 @@ func (c backlogContents) each(f func(p []byte) error) error {
 	return nil
 }
 
+// writeTo writes the entries to s, oldest first, with WriteKeep, so that
+// under the Drop policy they wait for room (each at most the keep
+// timeout) as the entry that triggered them does. Once the stream drops
+// an entry while they are written (a stalled destination), the rest go
+// with Write and follow the policy: under Drop they are dropped and
+// counted at once, so that an error call waits for about one keep
+// timeout, not one per backlog entry.
+func (c backlogContents) writeTo(s *Stream) error {
+	dropped := s.Stats().Dropped
+	keep := true
+	return c.each(func(p []byte) error {
+		var err error
+		if keep {
+			_, err = s.WriteKeep(p)
+			keep = s.Stats().Dropped == dropped
+		} else {
+			_, err = s.Write(p)
+		}
+		return err
+	})
+}
+
 // A backlogBudget bounds the memory that all request backlogs of one core
 // or handler (and those derived from it) hold together. A request backlog
 // reserves bytes from it when its ring grows and returns them when it is

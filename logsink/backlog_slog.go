@@ -135,8 +135,5 @@ func (h *slogHandler) writeBacklog(ctx context.Context, at time.Time) error {
 			return err
 		}
 	}
-	return bl.each(func(p []byte) error {
-		_, err := sh.s.WriteKeep(p)
-		return err
-	})
+	return bl.writeTo(sh.s)
 }

@@ -190,8 +190,5 @@ func (c *core) writeBacklog(at time.Time) error {
 			return err
 		}
 	}
-	return bl.each(func(p []byte) error {
-		_, err := c.s.WriteKeep(p)
-		return err
-	})
+	return bl.writeTo(c.s)
 }

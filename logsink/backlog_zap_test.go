@@ -406,3 +406,36 @@ func TestBacklogRingGrowsOnFirstEntry(t *testing.T) {
 	held, _, _ = logsink.BacklogMemory(req.Core())
 	assert.Zero(t, held, "a backlog written out gives its memory back")
 }
+
+func TestBacklogUnderStallWaitsAboutOneKeepTimeout(t *testing.T) {
+	// A stalled destination under Drop: the first backlog entry waits the
+	// keep timeout and is dropped; the others follow the policy at once
+	// instead of waiting a keep timeout each (50 of 200ms: 10s).
+	w := sinktest.NewWriter()
+	s := logsink.New(w, logsink.WithPolicy(logsink.Drop), logsink.WithBufferSize(256),
+		logsink.WithKeepTimeout(200*time.Millisecond))
+	defer func() {
+		w.Release()
+		_ = s.Close()
+	}()
+	logger := zap.New(logsink.NewCore(coreEncoder(), s, zapcore.InfoLevel,
+		logsink.WithBacklog(logsink.Backlog{Level: zapcore.DebugLevel})))
+	for i := range 50 {
+		logger.Debug("step", zap.Int("step", i))
+	}
+	w.Hold()
+	logger.Info(strings.Repeat("x", 200)) // taken by the flusher, which hangs in Write
+	sinktest.Receive(t, w.Entered(), 5*time.Second, "the flusher writes and hangs")
+	logger.Info(strings.Repeat("y", 200)) // fills the buffer
+	before := s.Stats().Dropped
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		logger.Error("failed")
+	}()
+	// The bound is generous: it only tells waiting a keep timeout per
+	// entry (10s) from waiting about one.
+	sinktest.Receive(t, done, 5*time.Second, "the error call returns after about one keep timeout")
+	assert.Equal(t, uint64(50+1), s.Stats().Dropped-before, "every backlog entry and the error were dropped and counted")
+}

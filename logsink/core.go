@@ -188,7 +188,7 @@ func (c *core) Sync() error {
 	}
 	var blErr error
 	if c.ring != nil && c.bl.onSync {
-		blErr = c.writeBacklog(c.s.opts.clock.Now())
+		blErr = c.writeBacklog(time.Now())
 	}
 	return errors.Join(blErr, c.s.Sync())
 }

@@ -48,7 +48,9 @@ func TestBacklogZapAllocs(t *testing.T) {
 // slog's own JSON handler writing it at debug level.
 func TestBacklogSlogAllocs(t *testing.T) {
 	debug := func(l *slog.Logger) {
-		l.Debug("cache miss", "key", "orders/12345", "attempt", 2, "took", 1234*time.Microsecond)
+		// Six attributes: one more than a slog.Record stores inline.
+		l.Debug("cache miss", "key", "orders/12345", "attempt", 2, "took", 1234*time.Microsecond,
+			"shard", 7, "region", "eu-west-1", "hit", false)
 	}
 	s := logsink.New(io.Discard, logsink.WithBufferSize(64<<20))
 	defer s.Close()

@@ -252,7 +252,7 @@ func (h *slogHandler) handleShared(ctx context.Context, l *slogLane, r slog.Reco
 	var err error
 	if h.levels == nil {
 		if marked {
-			r.AddAttrs(slogBacklogMarker)
+			r = markRecord(l, r)
 		}
 		err = l.h.Handle(ctx, r)
 	} else {
@@ -355,6 +355,30 @@ func (h *slogHandler) withLevels(l *slogLane, r slog.Record, marked bool) slog.R
 	if marked {
 		r2.AddAttrs(slogBacklogMarker)
 	}
+	return r2
+}
+
+// markRecord returns a record like r with the backlog marker after its
+// attributes. r's attributes go into one group with an empty key, which
+// slog's handlers inline, held in the lane's scratch slice: adding the
+// marker to r itself would allocate once r has more attributes than a
+// slog.Record stores inline.
+func markRecord(l *slogLane, r slog.Record) slog.Record {
+	if cap(l.attrs) < r.NumAttrs() {
+		l.attrs = make([]slog.Attr, r.NumAttrs())
+	}
+	scratch := l.attrs[:0]
+	r.Attrs(func(a slog.Attr) bool {
+		if !isEmptyGroup(a.Value) {
+			scratch = append(scratch, a)
+		}
+		return true
+	})
+	r2 := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	if len(scratch) > 0 {
+		r2.AddAttrs(slog.Attr{Value: slog.GroupValue(scratch...)})
+	}
+	r2.AddAttrs(slogBacklogMarker)
 	return r2
 }
 

@@ -45,6 +45,10 @@ const DroppedMessage = "logsink: dropped log entries"
 // entries dropped since the previous summary, so a reader sees the gap
 // where it happened; Sync, Flush, Close and the flush interval write a
 // summary still due. A nil s gives a core whose Write returns an error.
+//
+// With WithBacklog, entries below the core's level are held in memory
+// and written out before an error; RequestBacklog gives one request's
+// logger a backlog of its own (see docs/backlog.md).
 func NewCore(enc zapcore.Encoder, s *Stream, enab zapcore.LevelEnabler, opts ...CoreOption) zapcore.Core {
 	o := coreOptions{keep: zapcore.WarnLevel}
 	for _, opt := range opts {

@@ -362,22 +362,44 @@ func (bg *backlogBudget) sweepLocked() {
 }
 
 // takeBackOldestLocked takes back the ring of the oldest account other
-// than b's and reports whether there was one.
+// than b's and reports whether there was one. Accounts leave the list
+// from its front only (or in a sweep), so that this costs O(1) amortized
+// under any number of requests.
 func (bg *backlogBudget) takeBackOldestLocked(b *backlog) bool {
-	for i, a := range bg.accts {
-		if a.bytes == 0 || a == b.acct {
-			continue
+	for {
+		for len(bg.accts) > 0 && bg.accts[0].bytes == 0 {
+			bg.popFrontLocked()
 		}
-		if owner := a.owner.Value(); owner != nil {
+		if len(bg.accts) == 0 {
+			return false
+		}
+		victim := bg.accts[0]
+		if victim == b.acct {
+			// b's own account is the oldest: the next one goes, and b's
+			// stays in front.
+			if len(bg.accts) == 1 {
+				return false
+			}
+			victim = bg.accts[1]
+			bg.accts[1] = bg.accts[0]
+		}
+		bg.popFrontLocked()
+		if victim.bytes == 0 {
+			continue // an account already done
+		}
+		if owner := victim.owner.Value(); owner != nil {
 			owner.releaseLocked()
 		} else {
-			bg.held -= a.bytes
-			a.bytes = 0
+			bg.held -= victim.bytes // the ring was garbage collected
+			victim.bytes = 0
 		}
-		bg.accts = slices.Delete(bg.accts, i, i+1)
 		return true
 	}
-	return false
+}
+
+func (bg *backlogBudget) popFrontLocked() {
+	bg.accts[0] = nil
+	bg.accts = bg.accts[1:]
 }
 
 // returnLocked gives back bytes reserved for a ring that was taken.

@@ -131,3 +131,45 @@ func TestBacklogBudgetTakesBackOldestFirst(t *testing.T) {
 	require.Equal(t, 1, d.n, "the new ring holds its entry")
 	require.LessOrEqual(t, bg.held, bg.limit, "within the limit")
 }
+
+// FuzzBacklogBudget runs request backlogs of one budget through adds,
+// takes and replacements (a request ending without an error), and checks
+// after every call that the budget counts exactly the rings' memory and
+// never more than its limit.
+func FuzzBacklogBudget(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 200, 201, 202, 203, 0x80, 5, 9, 0xC1, 250, 251})
+	f.Add(bytes.Repeat([]byte{0x7D, 0x3E, 0x1F}, 60))
+	f.Fuzz(func(t *testing.T, program []byte) {
+		const limit, size = 3000, 1500
+		bg := newBacklogBudget(limit)
+		var rings [4]*backlog
+		var all []*backlog // every ring ever made: none is collected here
+		for i := range rings {
+			rings[i] = newRequestBacklog(bg, size)
+			all = append(all, rings[i])
+		}
+		for step, op := range program {
+			r := int(op & 3)
+			switch op >> 6 {
+			case 0, 1: // add an entry of up to 504 bytes
+				rings[r].add(bytes.Repeat([]byte{'x'}, int(op>>2)*8))
+			case 2: // the request fails: its backlog is taken
+				rings[r].take().done()
+			case 3: // the request ends: a new one takes its place
+				rings[r] = newRequestBacklog(bg, size)
+				all = append(all, rings[r])
+			}
+			sum := 0
+			for _, b := range all {
+				sum += len(b.buf)
+				require.LessOrEqual(t, len(b.buf), size, "step %d: a ring within its size", step)
+				if len(b.buf) > 0 {
+					require.NotNil(t, b.acct, "step %d: a ring with memory has an account", step)
+					require.Equal(t, len(b.buf), b.acct.bytes, "step %d: its account counts it", step)
+				}
+			}
+			require.Equal(t, sum, bg.held, "step %d: the budget counts exactly the rings' memory", step)
+			require.LessOrEqual(t, bg.held, limit, "step %d: within the limit", step)
+		}
+	})
+}

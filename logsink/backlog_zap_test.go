@@ -282,6 +282,7 @@ func TestBacklogMemoryStaysWithinCaps(t *testing.T) {
 	// no ring passes its own bound.
 	var wg sync.WaitGroup
 	var mu sync.Mutex
+	var all []*zap.Logger
 	maxRing := 0
 	for g := range 64 {
 		wg.Go(func() {
@@ -297,16 +298,21 @@ func TestBacklogMemoryStaysWithinCaps(t *testing.T) {
 					}
 				}
 			}
-			for _, req := range reqs {
-				n, bound := logsink.BacklogRingLen(req.Core())
-				assert.LessOrEqual(t, n, bound, "a request's ring within its bound")
-				mu.Lock()
-				maxRing = max(maxRing, n)
-				mu.Unlock()
-			}
+			mu.Lock()
+			all = append(all, reqs...)
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
+	// The rings themselves, counted apart from the budget's own count.
+	sum := 0
+	for _, req := range all {
+		n, bound := logsink.BacklogRingLen(req.Core())
+		assert.LessOrEqual(t, n, bound, "a request's ring within its bound")
+		maxRing = max(maxRing, n)
+		sum += n
+	}
+	assert.LessOrEqual(t, sum, limit, "the memory of all %d request rings together within the limit", len(all))
 	held, peak, gotLimit := logsink.BacklogMemory(c)
 	assert.Equal(t, limit, gotLimit, "the limit set")
 	assert.LessOrEqual(t, peak, limit, "all request rings together never held more than the limit")

@@ -25,6 +25,8 @@ var examples = []struct {
 	stdin string
 	want  []string // substrings of the combined output
 }{
+	{name: "backlog", args: []string{"-requests", "300", "-fail", "217"}, want: []string{"requests: 300, failed: 1", "info lines: 301, error lines: 1",
+		"debug lines written: 3, all marked backlog: true, by request: req=217:3", "debug lines written before each error: req=217:3", `"backlog":true`}},
 	{name: "backpressure", args: []string{"-entries", "3000"}, want: []string{"block", "drop", "waits for drain", " 3000 "}},
 	{name: "quickstart", args: []string{"-dir", "logs"}, want: []string{"writing to logs", "app.log", "AfterRotate calls:", `"rotations":`}},
 	{name: "httptail", args: []string{"-addr", "127.0.0.1:0"},

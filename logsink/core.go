@@ -17,7 +17,9 @@ type coreOptionFunc func(*coreOptions)
 func (f coreOptionFunc) apply(o *coreOptions) { f(o) }
 
 type coreOptions struct {
-	keep zapcore.Level
+	keep         zapcore.Level
+	backlog      *Backlog
+	requestLimit Size
 }
 
 // KeepAtOrAbove makes entries at level l and above use WriteKeep, so that
@@ -43,6 +45,10 @@ const DroppedMessage = "logsink: dropped log entries"
 // entries dropped since the previous summary, so a reader sees the gap
 // where it happened; Sync, Flush, Close and the flush interval write a
 // summary still due. A nil s gives a core whose Write returns an error.
+//
+// With WithBacklog, entries below the core's level are held in memory
+// and written out before an error; RequestBacklog gives one request's
+// logger a backlog of its own (see docs/backlog.md).
 func NewCore(enc zapcore.Encoder, s *Stream, enab zapcore.LevelEnabler, opts ...CoreOption) zapcore.Core {
 	o := coreOptions{keep: zapcore.WarnLevel}
 	for _, opt := range opts {
@@ -53,12 +59,17 @@ func NewCore(enc zapcore.Encoder, s *Stream, enab zapcore.LevelEnabler, opts ...
 	if s != nil {
 		s.setSummaryIfNone(ZapSummary(enc.Clone(), DroppedMessage))
 	}
-	return &core{
+	c := &core{
 		LevelEnabler: enab,
 		enc:          enc,
 		s:            s,
 		keep:         o.keep,
+		bl:           newCoreBacklogConfig(o.backlog, o.requestLimit),
 	}
+	if o.backlog != nil {
+		c.ring = newProcessBacklog(o.backlog.Size)
+	}
+	return c
 }
 
 type core struct {
@@ -66,16 +77,40 @@ type core struct {
 	enc  zapcore.Encoder
 	s    *Stream
 	keep zapcore.Level
+	bl   *coreBacklogConfig // shared by the cores made from one NewCore
+	ring *backlog           // where entries below the level go; nil: none
 }
 
 var _ zapcore.Core = (*core)(nil)
 
-func (c *core) Level() zapcore.Level { return zapcore.LevelOf(c.LevelEnabler) }
+// Level returns the lowest level the core takes: its own, or the
+// backlog's Level if it has a backlog that holds more.
+func (c *core) Level() zapcore.Level {
+	l := zapcore.LevelOf(c.LevelEnabler)
+	if c.ring != nil && c.bl.level < l {
+		return c.bl.level
+	}
+	return l
+}
 
+// Enabled reports whether the core takes entries at level l: those its
+// LevelEnabler enables, and, with a backlog, those from the backlog's
+// Level up.
+func (c *core) Enabled(l zapcore.Level) bool {
+	return c.LevelEnabler.Enabled(l) || c.ring != nil && l >= c.bl.level
+}
+
+// With returns a core whose entries carry fields. A RequestBacklog field
+// among them gives the new core a backlog of its own; otherwise it shares
+// c's.
 func (c *core) With(fields []zapcore.Field) zapcore.Core {
 	clone := *c
 	clone.enc = c.enc.Clone()
 	for _, f := range fields {
+		if size, ok := requestBacklogSize(f); ok {
+			clone.ring = newRequestBacklog(c.bl.budget, size)
+			continue
+		}
 		f.AddTo(clone.enc)
 	}
 	return &clone
@@ -92,9 +127,20 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	if c.s == nil {
 		return errNilStream
 	}
+	var blErr error
+	if c.ring != nil {
+		if !c.LevelEnabler.Enabled(ent.Level) && ent.Level >= c.bl.level {
+			return c.hold(ent, fields)
+		}
+		if c.bl.trigger.Enabled(ent.Level) {
+			// The backlog goes first; the entry that triggered it is
+			// written whatever became of the backlog.
+			blErr = c.writeBacklog(ent.Time)
+		}
+	}
 	buf, err := c.enc.EncodeEntry(ent, fields)
 	if err != nil {
-		return err
+		return errors.Join(blErr, err)
 	}
 	defer buf.Free()
 	if ent.Level >= c.keep {
@@ -103,7 +149,7 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 		_, err = c.s.Write(buf.Bytes())
 	}
 	if err != nil {
-		return err
+		return errors.Join(blErr, err)
 	}
 	if ent.Level > zapcore.ErrorLevel {
 		// zap panics or exits after this entry without calling Sync: write
@@ -111,7 +157,7 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 		// ignored, as there (zap issue #370).
 		_ = c.s.Sync()
 	}
-	return nil
+	return blErr
 }
 
 // ZapSummary returns a SummaryFunc (for WithDropSummary) that encodes a
@@ -138,11 +184,17 @@ func ZapSummary(enc zapcore.Encoder, msg string) SummaryFunc {
 	}
 }
 
+// Sync writes the backlog out first if the Backlog says OnSync, then
+// syncs the stream.
 func (c *core) Sync() error {
 	if c.s == nil {
 		return errNilStream
 	}
-	return c.s.Sync()
+	var blErr error
+	if c.ring != nil && c.bl.onSync {
+		blErr = c.writeBacklog(time.Now())
+	}
+	return errors.Join(blErr, c.s.Sync())
 }
 
 var errNilStream = errors.New("logsink: NewCore: nil stream")

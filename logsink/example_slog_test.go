@@ -75,3 +75,38 @@ func ExampleNewSlogHandler_dropSummary() {
 	// level=INFO msg="request served" path=/api/items n=5
 	// dropped: 2
 }
+
+// The slog handler keeps a backlog too; SlogRequestBacklog gives one
+// request a backlog of its own, and slog's own handlers ignore it.
+func ExampleSlogRequestBacklog() {
+	var out bytes.Buffer
+	s := logsink.New(&out)
+	logger := slog.New(logsink.NewSlogHandler(s, &logsink.SlogOptions{
+		HandlerOptions: slog.HandlerOptions{ReplaceAttr: withoutTime},
+		Text:           true,
+		Backlog:        &logsink.SlogBacklog{}, // debug records, written before an error
+	}))
+
+	serve := func(id string, fail bool) {
+		reqLog := logger.With(logsink.SlogRequestBacklog(64<<10), "req", id)
+		reqLog.Debug("parsed body", "items", 3)
+		if fail {
+			reqLog.Error("payment declined")
+			return
+		}
+		reqLog.Info("served")
+	}
+	serve("r1", false)
+	serve("r2", true)
+	serve("r3", false)
+
+	if err := s.Close(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Print(out.String())
+	// Output:
+	// level=INFO msg=served req=r1
+	// level=DEBUG msg="parsed body" req=r2 items=3 backlog=true
+	// level=ERROR msg="payment declined" req=r2
+	// level=INFO msg=served req=r3
+}

@@ -138,3 +138,59 @@ func ExampleConfig_badValue() {
 	// logsink: buffer_size=2GiB: more than the maximum, 1GiB
 	// logsink: flush_interval=10µs: less than the minimum, 1ms
 }
+
+// A service at info level keeps its recent debug entries in memory and
+// writes them, marked "backlog":true, right before an error.
+func ExampleWithBacklog() {
+	var out bytes.Buffer
+	s := logsink.New(&out)
+	logger := zap.New(logsink.NewCore(exampleEncoder(), s, zapcore.InfoLevel,
+		logsink.WithBacklog(logsink.Backlog{Level: zapcore.DebugLevel})))
+
+	logger.Debug("config loaded", zap.Int("workers", 4))
+	logger.Info("listening", zap.Int("port", 8080))
+	logger.Debug("connecting to db", zap.String("host", "db1"))
+	logger.Error("db unreachable")
+
+	if err := s.Close(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Print(out.String())
+	// Output:
+	// {"level":"info","msg":"listening","port":8080}
+	// {"level":"debug","msg":"config loaded","workers":4,"backlog":true}
+	// {"level":"debug","msg":"connecting to db","host":"db1","backlog":true}
+	// {"level":"error","msg":"db unreachable"}
+}
+
+// Each request gets a backlog of its own: a failing request writes its own
+// recent debug entries, not the other requests'.
+func ExampleRequestBacklog() {
+	var out bytes.Buffer
+	s := logsink.New(&out)
+	logger := zap.New(logsink.NewCore(exampleEncoder(), s, zapcore.InfoLevel,
+		logsink.WithBacklog(logsink.Backlog{Level: zapcore.DebugLevel})))
+
+	serve := func(id string, fail bool) {
+		reqLog := logger.With(logsink.RequestBacklog(64<<10), zap.String("req", id))
+		reqLog.Debug("parsed body", zap.Int("items", 3))
+		if fail {
+			reqLog.Error("payment declined")
+			return
+		}
+		reqLog.Info("served")
+	}
+	serve("r1", false)
+	serve("r2", true)
+	serve("r3", false)
+
+	if err := s.Close(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Print(out.String())
+	// Output:
+	// {"level":"info","msg":"served","req":"r1"}
+	// {"level":"debug","msg":"parsed body","req":"r2","items":3,"backlog":true}
+	// {"level":"error","msg":"payment declined","req":"r2"}
+	// {"level":"info","msg":"served","req":"r3"}
+}

@@ -30,6 +30,13 @@ type SlogOptions struct {
 	// Text selects slog's text format (slog.NewTextHandler) instead of
 	// JSON (slog.NewJSONHandler). Defaults to JSON if unspecified.
 	Text bool
+
+	// Backlog gives the handler a process-wide backlog of the records
+	// below Level, written out before a record at its Trigger level; see
+	// SlogBacklog. It also sets the levels and the memory limit of the
+	// request backlogs SlogRequestBacklog asks for. Defaults to no
+	// process-wide backlog if unspecified.
+	Backlog *SlogBacklog
 }
 
 // NewSlogHandler returns a slog.Handler that formats records exactly as
@@ -77,7 +84,7 @@ func NewSlogHandler(s *Stream, opts *SlogOptions) slog.Handler {
 	if o.Keep == nil {
 		o.Keep = slog.LevelWarn
 	}
-	sh := &slogShared{s: s, opts: o}
+	sh := &slogShared{s: s, opts: o, bl: newSlogBacklogConfig(o.Backlog)}
 	sh.lanes.New = func() any {
 		l := &slogLane{s: s}
 		l.h = sh.newHandler(l)
@@ -88,7 +95,11 @@ func NewSlogHandler(s *Stream, opts *SlogOptions) slog.Handler {
 		sum.h = sh.newHandler(sum)
 		s.setSummaryIfNone(sum.encode)
 	}
-	return &slogHandler{shared: sh}
+	h := &slogHandler{shared: sh}
+	if o.Backlog != nil {
+		h.ring = newProcessBacklog(o.Backlog.Size)
+	}
+	return h
 }
 
 var errNilSlogStream = errors.New("logsink: NewSlogHandler: nil stream")
@@ -98,6 +109,7 @@ var errNilSlogStream = errors.New("logsink: NewSlogHandler: nil stream")
 type slogShared struct {
 	s     *Stream
 	opts  SlogOptions
+	bl    *slogBacklogConfig
 	lanes sync.Pool // of *slogLane with the root handler's slog handler
 }
 
@@ -128,12 +140,17 @@ type slogLane struct {
 	s     *Stream
 	h     slog.Handler
 	keep  bool        // the record being handled is at or above Keep
+	hold  *backlog    // the backlog that takes the record; nil: the stream
 	attrs []slog.Attr // scratch for the record's attributes
 }
 
 // Write is called by the lane's handler, once per record, with the whole
 // formatted record.
 func (l *slogLane) Write(p []byte) (int, error) {
+	if l.hold != nil {
+		l.hold.add(p)
+		return len(p), nil
+	}
 	if l.keep {
 		return l.s.WriteKeep(p)
 	}
@@ -154,6 +171,9 @@ type slogHandler struct {
 	// handlers carry the levels, formatted once, as slog's own do.
 	uses         atomic.Uint32
 	preformatted atomic.Pointer[sync.Pool]
+	// ring is the backlog the records below Level go to: the process-wide
+	// one, or a request's (SlogRequestBacklog); nil: none.
+	ring *backlog
 }
 
 // slogPreformatAfter is the number of records after which a handler made
@@ -171,23 +191,46 @@ type slogLevel struct {
 
 var _ slog.Handler = (*slogHandler)(nil)
 
-// Enabled reports whether records at level l are logged: those at or above
-// the Level of the options (slog.LevelInfo if nil).
+// Enabled reports whether records at level l are handled: those at or
+// above the Level of the options (slog.LevelInfo if nil), and, with a
+// backlog, those from the backlog's Level up.
 func (h *slogHandler) Enabled(_ context.Context, l slog.Level) bool {
-	minLevel := slog.LevelInfo
-	if h.shared.opts.Level != nil {
-		minLevel = h.shared.opts.Level.Level()
+	return l >= h.shared.minLevel() || h.ring != nil && l >= h.shared.bl.level.Level()
+}
+
+// minLevel returns the level records are written at and above.
+func (sh *slogShared) minLevel() slog.Level {
+	if sh.opts.Level != nil {
+		return sh.opts.Level.Level()
 	}
-	return l >= minLevel
+	return slog.LevelInfo
 }
 
 // Handle formats r with slog's own handler and writes it to the stream as
-// one entry, with WriteKeep if r is at or above Keep.
+// one entry, with WriteKeep if r is at or above Keep. With a backlog, a
+// record below Level goes to the backlog instead, and one at or above the
+// backlog's Trigger writes the backlog out first.
 func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 	sh := h.shared
 	if sh.s == nil {
 		return errNilSlogStream
 	}
+	if h.ring == nil {
+		return h.handleLive(ctx, r)
+	}
+	if r.Level < sh.minLevel() && r.Level >= sh.bl.level.Level() {
+		return h.hold(ctx, r)
+	}
+	var blErr error
+	if r.Level >= sh.bl.trigger.Level() && r.Level >= sh.minLevel() {
+		blErr = h.writeBacklog(ctx, r.Time)
+	}
+	return errors.Join(blErr, h.handleLive(ctx, r))
+}
+
+// handleLive writes r to the stream.
+func (h *slogHandler) handleLive(ctx context.Context, r slog.Record) error {
+	sh := h.shared
 	if h.levels == nil {
 		return sh.handle(ctx, &sh.lanes, r)
 	}
@@ -199,13 +242,29 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	l := sh.lanes.Get().(*slogLane)
 	l.keep = r.Level >= sh.opts.Keep.Level()
-	err := l.h.Handle(ctx, h.withLevels(l, r))
+	return h.handleShared(ctx, l, r, false)
+}
+
+// handleShared formats r with l, a lane of the shared pool, adding h's
+// attributes and groups, and the backlog marker if marked; then it puts l
+// back.
+func (h *slogHandler) handleShared(ctx context.Context, l *slogLane, r slog.Record, marked bool) error {
+	var err error
+	if h.levels == nil {
+		if marked {
+			r = markRecord(l, r)
+		}
+		err = l.h.Handle(ctx, r)
+	} else {
+		err = l.h.Handle(ctx, h.withLevels(l, r, marked))
+	}
 	if cap(l.attrs) > maxLaneAttrs {
 		l.attrs = nil
 	} else {
 		clear(l.attrs[:cap(l.attrs)]) // keep none of the caller's values alive in the pool
 	}
-	sh.lanes.Put(l)
+	l.keep, l.hold = false, nil
+	h.shared.lanes.Put(l)
 	return err
 }
 
@@ -252,8 +311,9 @@ func (h *slogHandler) newLanes() *sync.Pool {
 // handlers leave out a group with no attributes. One group holding
 // everything keeps the record within the attributes a slog.Record stores
 // without allocating. The groups' attributes live in the lane's scratch
-// slice, laid out level by level; Handle clears it once r is written.
-func (h *slogHandler) withLevels(l *slogLane, r slog.Record) slog.Record {
+// slice, laid out level by level; Handle clears it once r is written. If
+// marked, the backlog marker follows, outside every group.
+func (h *slogHandler) withLevels(l *slogLane, r slog.Record, marked bool) slog.Record {
 	n := len(h.levels)
 	// Level i takes its attributes and one slot for the group of level
 	// i+1; the innermost level takes its attributes and r's.
@@ -292,6 +352,33 @@ func (h *slogHandler) withLevels(l *slogLane, r slog.Record) slog.Record {
 	if len(inner) > 0 {
 		r2.AddAttrs(slog.Attr{Value: slog.GroupValue(inner...)})
 	}
+	if marked {
+		r2.AddAttrs(slogBacklogMarker)
+	}
+	return r2
+}
+
+// markRecord returns a record like r with the backlog marker after its
+// attributes. r's attributes go into one group with an empty key, which
+// slog's handlers inline, held in the lane's scratch slice: adding the
+// marker to r itself would allocate once r has more attributes than a
+// slog.Record stores inline.
+func markRecord(l *slogLane, r slog.Record) slog.Record {
+	if cap(l.attrs) < r.NumAttrs() {
+		l.attrs = make([]slog.Attr, r.NumAttrs())
+	}
+	scratch := l.attrs[:0]
+	r.Attrs(func(a slog.Attr) bool {
+		if !isEmptyGroup(a.Value) {
+			scratch = append(scratch, a)
+		}
+		return true
+	})
+	r2 := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	if len(scratch) > 0 {
+		r2.AddAttrs(slog.Attr{Value: slog.GroupValue(scratch...)})
+	}
+	r2.AddAttrs(slogBacklogMarker)
 	return r2
 }
 
@@ -302,15 +389,25 @@ func isEmptyGroup(v slog.Value) bool {
 // WithAttrs returns a handler whose records carry as, inside the groups
 // opened so far, as slog's own handlers do. LogValuers among as are
 // resolved now.
+//
+// A SlogRequestBacklog attribute among as gives the new handler a backlog
+// of its own; otherwise it shares h's.
 func (h *slogHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	ring := h.ring
 	n := 0
 	for _, a := range as {
-		if !isEmptyGroup(a.Value) {
+		if size, ok := slogRequestBacklogSize(a); ok {
+			ring = newRequestBacklog(h.shared.bl.budget, size)
+		} else if !isEmptyGroup(a.Value) {
 			n++
 		}
 	}
 	if n == 0 {
-		return h // slog's handlers ignore empty groups; nothing to add
+		// slog's handlers ignore empty groups; nothing to add
+		if ring == h.ring {
+			return h
+		}
+		return &slogHandler{shared: h.shared, levels: h.levels, ring: ring}
 	}
 	levels := h.cloneLevels(0)
 	last := &levels[len(levels)-1]
@@ -322,7 +419,7 @@ func (h *slogHandler) WithAttrs(as []slog.Attr) slog.Handler {
 		}
 	}
 	last.attrs = attrs
-	return &slogHandler{shared: h.shared, levels: levels}
+	return &slogHandler{shared: h.shared, levels: levels, ring: ring}
 }
 
 // WithGroup returns a handler that puts the attributes added after it,
@@ -333,7 +430,7 @@ func (h *slogHandler) WithGroup(name string) slog.Handler {
 		return h
 	}
 	levels := append(h.cloneLevels(1), slogLevel{group: name})
-	return &slogHandler{shared: h.shared, levels: levels}
+	return &slogHandler{shared: h.shared, levels: levels, ring: h.ring}
 }
 
 // cloneLevels returns a copy of h.levels (one level outside any group if

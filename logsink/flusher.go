@@ -210,8 +210,7 @@ func (f *flusher) next(upTo uint64, batches bool) (*batch, error) {
 			s.mu.Unlock()
 			return nil, nil
 		}
-		s.spill.moveMu.Lock()
-		s.spill.moveMu.Unlock() //nolint:staticcheck // waiting for the mover is the point
+		s.spill.waitForMover()
 	}
 }
 

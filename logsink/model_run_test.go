@@ -27,7 +27,6 @@ type callResult struct {
 	start, end time.Time
 	err        error
 	returned   bool
-	drainWait  chan struct{} // callDrained: the channel waited for
 	drainTook  time.Duration
 	drainShut  bool // the drain channel closed while waited for
 }
@@ -87,7 +86,7 @@ func runModel(t testing.TB, m model) {
 	}
 	r.s = s
 
-	closeErr, closeTook := r.play()
+	closeTook, closeErr := r.play()
 	r.finish(ignore)
 	r.check(closeErr, closeTook, spillDir)
 }
@@ -95,7 +94,7 @@ func runModel(t testing.TB, m model) {
 // play runs the calls, each on its writer's goroutine in program order: a
 // call is handed over once the previous one has returned or had a moment,
 // so a saved input replays the same program. It ends with Close or End.
-func (r *modelRun) play() (closeErr error, closeTook time.Duration) {
+func (r *modelRun) play() (closeTook time.Duration, closeErr error) {
 	var writers [4]chan *callResult
 	var wg sync.WaitGroup
 	for w := range writers {
@@ -172,19 +171,19 @@ func (r *modelRun) play() (closeErr error, closeTook time.Duration) {
 		}
 		if time.Now().After(deadline) {
 			r.fail("calls still running 10s after Close and with every destination call released: a hang")
-			return closeErr, closeTook
+			return closeTook, closeErr
 		}
 	}
 	for {
 		r.dest.Release()
 		select {
 		case <-logsink.FlusherDone(r.s):
-			return closeErr, closeTook
+			return closeTook, closeErr
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			r.fail("the flusher still runs 10s after Close with every destination call released")
-			return closeErr, closeTook
+			return closeTook, closeErr
 		}
 	}
 }

@@ -113,3 +113,12 @@ func spillErr(err error) error {
 	}
 	return fmt.Errorf("logsink: spill: %w", err)
 }
+
+// waitForMover returns once no mover is appending to the store: what it
+// took from the ring is in the store then.
+func (sp *spilling) waitForMover() {
+	sp.moveMu.Lock()
+	moved := sp.moveEnd // read under the lock, so the wait is not empty
+	sp.moveMu.Unlock()
+	_ = moved
+}

@@ -44,7 +44,9 @@ func main() {
 
 	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
 	// Info may be dropped under pressure; Warn and above use WriteKeep and
-	// are never dropped. After drops, the core logs one summary entry.
+	// wait for room, under Drop at most the keep timeout (1s), after which
+	// they are dropped and counted too. After drops, the core logs one
+	// summary entry.
 	core := logsink.NewCore(enc, stream, zapcore.InfoLevel, logsink.KeepAtOrAbove(zapcore.WarnLevel))
 	logger := zap.New(core).With(zap.String("service", "demo"))
 

@@ -2,7 +2,6 @@ package logsink_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -140,9 +139,7 @@ func decodeModel(data []byte) model {
 	}
 	m.highWaterMark = pick(r, 0, m.bufferSize/8, m.bufferSize/2, m.bufferSize)
 	flags := r.byte()
-	// Programs with a spill still find what the spill issue fixes; they
-	// run where STREAMSINK_MODEL_SPILL=1 says so.
-	m.spill = flags&1 != 0 && os.Getenv("STREAMSINK_MODEL_SPILL") == "1"
+	m.spill = flags&1 != 0
 	m.summary = flags&2 != 0
 	m.hookWrites = flags&4 != 0
 	m.spillMax = pick(r, int64(1<<20), int64(8<<10))

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -377,13 +376,13 @@ func (r *modelRun) check(closeErr error, closeTook time.Duration, spillDir strin
 	}
 	abandoned := errors.Is(closeErr, os.ErrDeadlineExceeded)
 	dupAllowed := 0
-	if m.spill && (abandoned || errors.Is(closeErr, syscall.EPIPE)) {
+	if m.spill && (abandoned || left > 0) {
 		// The batch in flight when Close gave up is saved in the spill and
 		// may also reach the destination once its call returns; a spilled
-		// batch the destination took part of before it failed for good
-		// is sent whole to the next. The spill package documents the
-		// bound: the batch in flight, at most a quarter of the buffer
-		// (or one larger entry).
+		// batch the destination took part of before the stream ended is
+		// sent whole by the next. The spill package documents the bound:
+		// the batch in flight, at most a quarter of the buffer (or one
+		// larger entry).
 		dupAllowed = max(m.bufferSize/4, r.largest())
 	}
 	parsed := r.parse(delivered, st.LostBytes > 0 || dupAllowed > 0, dupAllowed)

@@ -17,8 +17,7 @@ import (
 //	go test -run '^$' -fuzz '^FuzzStream$' -fuzztime 10m ./logsink
 //
 // A failing input is saved in testdata/fuzz/FuzzStream and replays the
-// same program as a seed of the normal tests. Programs with a spill run
-// only with STREAMSINK_MODEL_SPILL=1 until the spill's open bugs are fixed.
+// same program as a seed of the normal tests.
 func FuzzStream(f *testing.F) {
 	for seed := range uint64(24) {
 		f.Add(randomProgram(rand.New(rand.NewPCG(seed, 0x5eed))))

@@ -202,9 +202,13 @@ func (s *Stream) saveToSpillLocked(flight []byte, flightEnds []int) (unsaved int
 func (s *Stream) syncToSpill(deadline <-chan time.Time, kind requestKind) error {
 	sp := s.spill
 	s.mu.Lock()
+	failed := s.failed
 	s.storeSummaryLocked()
 	upTo := s.seqIn
 	s.mu.Unlock()
+	if failed != nil {
+		return failed
+	}
 	if _, err := s.moveToSpill(upTo); err != nil {
 		return err
 	}
@@ -224,8 +228,11 @@ func (s *Stream) syncToSpill(deadline <-chan time.Time, kind requestKind) error 
 	}
 	s.mu.Lock()
 	stuck := sp.flights == gen && len(sp.flight.p) > 0
-	why := sp.flightStuck
+	why, failed := sp.flightStuck, s.failed
 	s.mu.Unlock()
+	if failed != nil {
+		return failed // the flight went down with the destination
+	}
 	if stuck {
 		return fmt.Errorf("logsink: %s: the batch being written is in memory only: %w", requestNames[kind], why)
 	}

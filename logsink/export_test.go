@@ -1,5 +1,11 @@
 package logsink
 
+import "github.com/streamsink/streamsink/logsink/internal/spill"
+
+// WithSpillFS puts a stream's spill on fsys, such as a spill.SimDisk whose
+// power a test cuts.
+func WithSpillFS(fsys spill.FS) Option { return withSpillFS(fsys) }
+
 // WaitersOf returns how many writers are queued for room, so that a test
 // can start the next writer only once the previous one has queued.
 func WaitersOf(s *Stream) int {

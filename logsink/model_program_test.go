@@ -25,8 +25,11 @@ type model struct {
 	keepTimeout   time.Duration
 	spill         bool
 	spillMax      int64
-	summary       bool // WithDropSummary
-	hookWrites    bool // OnDrop and OnError write an entry through the stream
+	powerCut      bool   // the spill is on a simulated disk whose power is cut (see callPowerCut)
+	cutAfter      int    // with powerCut: the disk dies by itself after this many mutating calls (0: never)
+	seed          uint64 // what a power cut leaves of unsynced data, drawn from it
+	summary       bool   // WithDropSummary
+	hookWrites    bool   // OnDrop and OnError write an entry through the stream
 	dest          destKind
 	writes        []fault // the destination's Write (or WriteEntries) calls, in turn; then success
 	syncs         []fault // its Sync, Rotate and Reopen calls, in turn; then success
@@ -71,12 +74,13 @@ const (
 	callSync
 	callRotate
 	callReopen
-	callDrained // NeedDrain, and if a drain is due, wait for Drained
-	callRelease // release the destination calls that hang now
+	callDrained  // NeedDrain, and if a drain is due, wait for Drained
+	callRelease  // release the destination calls that hang now
+	callPowerCut // with powerCut: the machine loses power (once); the program goes on as if it had not
 	callKinds
 )
 
-var callNames = [...]string{"write", "writekeep", "flush", "sync", "rotate", "reopen", "drained", "release"}
+var callNames = [...]string{"write", "writekeep", "flush", "sync", "rotate", "reopen", "drained", "release", "powercut"}
 
 // call is one step of the program: writer w makes a call, with an entry of
 // n bytes for the writes.
@@ -147,6 +151,22 @@ func decodeModel(data []byte) model {
 	for range int(r.byte() % 12) {
 		m.writes = append(m.writes, fault(r.byte()%uint8(faultKinds)))
 	}
+	if m.spill && flags&8 != 0 {
+		// A power cut checks what a nil Sync promised, entry by entry:
+		// so nothing accepted may be dropped (Block without a timeout,
+		// a spill that never fills, a destination that never fails for
+		// good), and every Write that returned nil stored its entry.
+		m.powerCut = true
+		m.policy, m.blockTimeout, m.spillMax = logsink.Block, 0, 1<<20
+		for i, f := range m.writes {
+			if f == faultEPIPE {
+				m.writes[i] = faultEIO
+			}
+		}
+		if v := r.byte(); v%3 == 0 {
+			m.cutAfter = 1 + int(v)
+		}
+	}
 	for range int(r.byte() % 4) {
 		m.syncs = append(m.syncs, pick(r, faultOK, faultEIO, faultEIO, faultHang))
 	}
@@ -168,6 +188,9 @@ func decodeModel(data []byte) model {
 	if n := r.entryLength(m.bufferSize); n > 0 && n <= m.bufferSize {
 		m.end = make([]byte, n) // filled in as writer E's entry by the runner
 	}
+	for _, b := range data {
+		m.seed = m.seed*131 + uint64(b)
+	}
 	return m
 }
 
@@ -176,6 +199,9 @@ func (m model) String() string {
 	fmt.Fprintf(&b, "policy=%s buffer=%d hwm=%d flush=%s block=%s close=%s keep=%s spill=%t(max %d) summary=%t hookWrites=%t dest=%s\n",
 		m.policy, m.bufferSize, m.highWaterMark, m.flushInterval, m.blockTimeout, m.closeTimeout, m.keepTimeout,
 		m.spill, m.spillMax, m.summary, m.hookWrites, destNames[m.dest])
+	if m.powerCut {
+		fmt.Fprintf(&b, "power cut: the disk dies after %d calls (0: at the powercut call or the end), seed %d\n", m.cutAfter, m.seed)
+	}
 	b.WriteString("writes:")
 	for _, f := range m.writes {
 		b.WriteString(" " + faultNames[f])

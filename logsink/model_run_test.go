@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/streamsink/streamsink/logsink"
+	"github.com/streamsink/streamsink/logsink/internal/spill"
 	"go.uber.org/goleak"
 )
 
@@ -47,6 +49,13 @@ type modelRun struct {
 	hookOK       atomic.Int64
 	closeRan     atomic.Bool
 	programEnded chan struct{} // closed once Close has returned
+
+	// With a power cut: the simulated disk, the disk the machine finds on
+	// restart, when the power went and what the destination had by then.
+	disk    *spill.SimDisk
+	cutDisk *spill.SimDisk
+	cutAt   time.Time
+	cutTook []byte
 }
 
 // runModel runs the program and checks every invariant the stream
@@ -60,6 +69,10 @@ func runModel(t testing.TB, m model) {
 		spillDir = t.TempDir()
 	}
 	opts := append(m.options(spillDir), logsink.OnClose(func() { r.closeRan.Store(true) }))
+	if m.powerCut {
+		r.disk = spill.NewSimDisk()
+		opts = append(opts, logsink.WithSpillFS(r.disk))
+	}
 	if m.hookWrites {
 		hookWrite := func() {
 			seq := int(r.hookSeq.Add(1))
@@ -84,6 +97,9 @@ func runModel(t testing.TB, m model) {
 		t.Fatalf("Open: %v\nprogram:\n%s", err, m)
 	}
 	r.s = s
+	if m.cutAfter > 0 {
+		r.disk.CutAfter(m.cutAfter) // counted from here: Open makes its own calls
+	}
 
 	closeTook, closeErr := r.play()
 	r.finish(ignore)
@@ -115,6 +131,10 @@ func (r *modelRun) play() (closeTook time.Duration, closeErr error) {
 			r.dest.Release()
 			continue
 		}
+		if c.kind == callPowerCut {
+			r.powerCut()
+			continue
+		}
 		done := make(chan struct{})
 		writers[c.w] <- res
 		go func() { // a moment for the call before the next is handed over
@@ -132,6 +152,7 @@ func (r *modelRun) play() (closeTook time.Duration, closeErr error) {
 		<-done
 	}
 
+	r.powerCut() // if the program did not cut the power, before Close
 	start := time.Now()
 	var end []byte
 	if len(r.m.end) > 0 {
@@ -185,6 +206,23 @@ func (r *modelRun) play() (closeTook time.Duration, closeErr error) {
 			return closeTook, closeErr
 		}
 	}
+}
+
+// powerCut cuts the power of the spill's disk, once, in a program with a
+// power cut: it keeps the disk a restarted machine would find, and what
+// the destination had taken by then. The program goes on, its spill
+// failing, as a process would until it notices; only what happened before
+// the cut counts.
+func (r *modelRun) powerCut() {
+	if !r.m.powerCut || r.cutDisk != nil {
+		return
+	}
+	rnd := rand.New(rand.NewPCG(r.m.seed, 0xc0ffee))
+	r.cutAt = time.Now()
+	r.cutDisk = r.disk.PowerCut(func(n int) int { return rnd.IntN(n) })
+	r.dest.mu.Lock()
+	r.cutTook = bytes.Clone(r.dest.took.Bytes())
+	r.dest.mu.Unlock()
 }
 
 // waitTimeout waits for wg at most d and reports whether it is done.
@@ -368,9 +406,13 @@ func (r *modelRun) check(closeErr error, closeTook time.Duration, spillDir strin
 		r.fail("an EntryWriter was handed bad ends: %v", badEnds)
 	}
 
+	if m.powerCut {
+		r.checkPowerCut(spillDir)
+		return
+	}
 	left := 0
 	if m.spill {
-		replay := r.replaySpill(spillDir)
+		replay := r.replaySpill(spillDir, nil)
 		left = len(replay)
 		delivered = append(delivered, replay...)
 	}
@@ -461,15 +503,16 @@ func (r *modelRun) checkCalls() {
 type parsed struct {
 	summaries int
 	dupBytes  int
+	seen      map[string]bool // the named entries
 }
 
 // parse checks that the destination holds whole entries, each writer's in
 // its order, each at most once (but for dupAllowed bytes), and only entries
 // that were written; a torn last entry is allowed only when bytes were lost.
 func (r *modelRun) parse(b []byte, lost bool, dupAllowed int) parsed {
-	var out parsed
-	last := map[byte]int{}
 	seen := map[string]bool{}
+	out := parsed{seen: seen}
+	last := map[byte]int{}
 	r.mu.Lock()
 	named := r.named
 	r.mu.Unlock()
@@ -563,9 +606,13 @@ func truncate(b []byte) string {
 // replaySpill opens a new stream on the spill directory with a destination
 // that takes everything, closes it, and returns what it delivered: what the
 // first stream left in the spill.
-func (r *modelRun) replaySpill(dir string) []byte {
+func (r *modelRun) replaySpill(dir string, disk *spill.SimDisk) []byte {
 	d := newScripted(model{})
-	s, err := logsink.Open(d.destination(destPlain), logsink.WithSpill(dir, 0), logsink.WithCloseTimeout(10*time.Second))
+	opts := []logsink.Option{logsink.WithSpill(dir, 0), logsink.WithCloseTimeout(10 * time.Second)}
+	if disk != nil {
+		opts = append(opts, logsink.WithSpillFS(disk))
+	}
+	s, err := logsink.Open(d.destination(destPlain), opts...)
 	if err != nil {
 		r.fail("a new stream on the spill: %v", err)
 		return nil
@@ -573,8 +620,39 @@ func (r *modelRun) replaySpill(dir string) []byte {
 	if err := s.Close(); err != nil {
 		r.fail("closing the stream that replays the spill: %v", err)
 	}
-	if st := s.Stats(); st.SpillCorrupt > 0 {
+	if st := s.Stats(); st.SpillCorrupt > 0 && disk == nil {
 		r.fail("the spill left by Close holds %d corrupt bytes", st.SpillCorrupt)
 	}
 	return d.took.Bytes()
+}
+
+// checkPowerCut checks what a restarted machine delivers: a new stream on
+// the disk the power cut left sends what the spill kept. With what the
+// destination had taken before the cut, that covers every entry whose
+// Write returned before a Sync or Flush that returned nil before the cut;
+// nothing arrives that was never written, entries are whole (but for one a
+// write was cutting), and duplicates stay within the batch in flight.
+func (r *modelRun) checkPowerCut(dir string) {
+	m := r.m
+	got := append(bytes.Clone(r.cutTook), r.replaySpill(dir, r.cutDisk)...)
+	dupAllowed := max(m.bufferSize/4, r.largest())
+	seen := r.parse(got, true, dupAllowed).seen
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.results {
+		if c.err != nil || !c.returned || !c.end.Before(r.cutAt) || c.kind != callSync && c.kind != callFlush {
+			continue
+		}
+		for _, w := range r.results {
+			if w.kind != callWrite && w.kind != callWriteKeep || w.err != nil || !w.returned || w.n < 8 || !w.end.Before(c.start) {
+				continue
+			}
+			id := fmt.Sprintf("%c%05x", 'A'+w.w, w.seq&0xfffff)
+			if !seen[id] {
+				r.failLocked("%s returned nil before the power cut, but entry %s, whose Write returned before it, is neither at the destination nor in the spill after the restart (%d bytes delivered before the cut, %d after)",
+					callNames[c.kind], id, len(r.cutTook), len(got)-len(r.cutTook))
+				return
+			}
+		}
+	}
 }

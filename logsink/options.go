@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/streamsink/streamsink/logsink/internal/spill"
 )
 
 // Defaults used when an option is not given, or given a value <= 0.
@@ -45,6 +47,7 @@ type options struct {
 	summary       SummaryFunc
 	spillDir      string
 	spillMax      int64
+	spillFS       spill.FS // the spill's file system: the directory, or a test's simulated disk
 
 	onDrain  func()
 	onError  func(error)
@@ -201,6 +204,14 @@ func WithSpill(dir string, maxBytes int64) Option {
 			o.spillMax = DefaultSpillMaxSize
 		}
 	})
+}
+
+// withSpillFS puts the spill on fsys instead of the directory's own file
+// system: the seam through which crash tests give a stream a simulated
+// disk that loses what was not synced at a power cut. WithSpill still
+// names the directory (for messages) and the size.
+func withSpillFS(fsys spill.FS) Option {
+	return optionFunc(func(o *options) { o.spillFS = fsys })
 }
 
 // WithClock sets the source of time for the flush interval, retry backoff,

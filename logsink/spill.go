@@ -56,9 +56,11 @@ type flight struct {
 // (a torn tail, an unreadable segment) is reported through OnError: what
 // it finds while it opens, once the hooks run.
 func (s *Stream) openSpill(dir string, maxBytes int64) error {
-	fsys, err := spill.Dir(dir)
-	if err != nil {
-		return fmt.Errorf("logsink: spill_dir=%q: %w", dir, err)
+	fsys, err := s.opts.spillFS, error(nil)
+	if fsys == nil {
+		if fsys, err = spill.Dir(dir); err != nil {
+			return fmt.Errorf("logsink: spill_dir=%q: %w", dir, err)
+		}
 	}
 	sp := &spilling{dir: dir, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	// The store calls Report with its own lock held: s.fail only counts

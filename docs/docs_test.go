@@ -66,6 +66,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -710,4 +711,149 @@ func report(out []byte, root, dir string, blocks []block) string {
 	return pkgRE.ReplaceAllStringFunc(text, func(s string) string {
 		return "```go block at " + at(pkgRE.FindStringSubmatch(s)[1])
 	})
+}
+
+// TestDocLinks checks that every relative link in README.md and docs/*.md
+// leads to a file of this checkout and, for a #fragment, to a heading (or
+// an <a id>) of the Markdown file it names, with GitHub's anchor names;
+// and that the README's guide list links every guide under docs/.
+// Links to other sites are left alone: the test runs offline.
+func TestDocLinks(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]map[string]bool{} // by file, relative to root
+	prose := map[string][]string{}          // each file's lines outside code blocks
+	for _, rel := range markdownFiles(t, root) {
+		lines, err := proseLines(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatalf("read %s: %v", rel, err)
+		}
+		prose[rel] = lines
+		anchors[rel] = headingAnchors(lines)
+	}
+	var problems []string
+	links := 0
+	for _, rel := range markdownFiles(t, root) {
+		for i, line := range prose[rel] {
+			line = inlineCodeRE.ReplaceAllString(line, "")
+			var targets []string
+			for _, m := range linkRE.FindAllStringSubmatch(line, -1) {
+				targets = append(targets, m[1])
+			}
+			if m := refLinkRE.FindStringSubmatch(line); m != nil {
+				targets = append(targets, m[1])
+			}
+			for _, target := range targets {
+				if schemeRE.MatchString(target) {
+					continue
+				}
+				links++
+				path, frag, _ := strings.Cut(target, "#")
+				dest := rel
+				if path != "" {
+					dest = filepath.ToSlash(filepath.Join(filepath.Dir(rel), path))
+				}
+				if _, err := os.Stat(filepath.Join(root, dest)); err != nil {
+					problems = append(problems, fmt.Sprintf("%s:%d: %s: no such file %s", rel, i+1, target, dest))
+					continue
+				}
+				if frag == "" || !strings.HasSuffix(dest, ".md") {
+					continue
+				}
+				if anchors[dest] == nil {
+					lines, err := proseLines(filepath.Join(root, dest))
+					if err != nil {
+						t.Fatalf("read %s: %v", dest, err)
+					}
+					anchors[dest] = headingAnchors(lines)
+				}
+				if !anchors[dest][frag] {
+					problems = append(problems, fmt.Sprintf("%s:%d: %s: no heading %q in %s", rel, i+1, target, "#"+frag, dest))
+				}
+			}
+		}
+	}
+	readme := strings.Join(prose["README.md"], "\n")
+	for _, rel := range markdownFiles(t, root)[1:] {
+		if !strings.Contains(readme, "]("+rel+")") && !strings.Contains(readme, "]("+rel+"#") {
+			problems = append(problems, fmt.Sprintf("README.md does not link the guide %s", rel))
+		}
+	}
+	if len(problems) > 0 {
+		t.Errorf("links in the docs:\n\t%s", strings.Join(problems, "\n\t"))
+	}
+	t.Logf("%d relative links checked", links)
+}
+
+var (
+	linkRE       = regexp.MustCompile(`\]\(([^)\s]+)(?:\s+"[^"]*")?\)`) // [text](target "title")
+	refLinkRE    = regexp.MustCompile(`^\[[^\]]+\]:\s+(\S+)`)           // [name]: target
+	schemeRE     = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*:`)      // https:, mailto:
+	inlineCodeRE = regexp.MustCompile("`[^`]*`")
+	headingRE    = regexp.MustCompile(`^#{1,6}\s+(.*?)\s*#*\s*$`)
+	htmlAnchorRE = regexp.MustCompile(`<a\s+(?:id|name)="([^"]+)"`)
+)
+
+// proseLines returns the lines of a Markdown file, with the lines of its
+// fenced code blocks blanked, so that line numbers stay the file's.
+func proseLines(name string) ([]string, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(string(data), "\n")
+	fence := ""
+	for i, line := range lines {
+		trimmed := strings.TrimLeft(line, " \t")
+		switch {
+		case fence != "":
+			if strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]) == "" {
+				fence = ""
+			}
+			lines[i] = ""
+		case fenceRun(trimmed) != "":
+			fence = fenceRun(trimmed)
+			lines[i] = ""
+		}
+	}
+	return lines, nil
+}
+
+// headingAnchors returns the anchors GitHub makes for the headings of a
+// Markdown file's prose lines: the text lowercased, without markup and
+// punctuation but - and _, spaces made hyphens, "-1", "-2" added to
+// repeats; and the ids of <a id="..."> tags.
+func headingAnchors(lines []string) map[string]bool {
+	anchors := map[string]bool{}
+	seen := map[string]int{}
+	for _, line := range lines {
+		for _, m := range htmlAnchorRE.FindAllStringSubmatch(line, -1) {
+			anchors[m[1]] = true
+		}
+		m := headingRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		text := linkRE.ReplaceAllString(m[1], "")
+		text = strings.NewReplacer("[", "", "]", "").Replace(text)
+		var slug strings.Builder
+		for _, r := range strings.ToLower(text) {
+			switch {
+			case r == ' ':
+				slug.WriteRune('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				slug.WriteRune(r)
+			}
+		}
+		s := slug.String()
+		if n := seen[s]; n > 0 {
+			anchors[fmt.Sprintf("%s-%d", s, n)] = true
+		} else {
+			anchors[s] = true
+		}
+		seen[s]++
+	}
+	return anchors
 }

@@ -15,6 +15,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
+	"github.com/streamsink/streamsink/internal/confkit"
 	"github.com/streamsink/streamsink/logsink"
 )
 
@@ -294,7 +295,7 @@ func (c Config) validate() (*tls.Config, error) {
 	case c.MaxMessageSize < 0 && c.MaxMessageSize != NoMessageLimit:
 		add("max_message_size=%d: must not be negative (NoMessageLimit, text form 0, lifts the limit)", c.MaxMessageSize)
 	case c.MaxMessageSize > 0 && c.MaxMessageSize < MinMessageSize:
-		add("max_message_size=%d: must be at least %d", c.MaxMessageSize, MinMessageSize)
+		errs = append(errs, fmt.Errorf("netsink: %w", confkit.BelowMin("max_message_size", c.MaxMessageSize, MinMessageSize)))
 	case c.MaxMessageSize > DefaultMaxDatagramSize && strings.HasPrefix(proto, "udp"):
 		add("max_message_size=%d: larger than a UDP datagram can carry (%d)", c.MaxMessageSize, DefaultMaxDatagramSize)
 	case c.MaxMessageSize > logsink.MaxBufferSize:

@@ -52,7 +52,7 @@ func TestConfigValidate(t *testing.T) {
 		{desc: "app name long", give: netsink.Config{Address: "h:1", AppName: strings.Repeat("a", 49)}, want: []string{"app_name=", "48 bytes"}},
 		{desc: "proc id non-ASCII", give: netsink.Config{Address: "h:1", ProcID: "é"}, want: []string{`proc_id="é"`}},
 		{desc: "msg id long", give: netsink.Config{Address: "h:1", MsgID: strings.Repeat("m", 33)}, want: []string{"msg_id=", "32 bytes"}},
-		{desc: "message size small", give: netsink.Config{Address: "h:1", MaxMessageSize: 100}, want: []string{"max_message_size=100", "at least 480"}},
+		{desc: "message size small", give: netsink.Config{Address: "h:1", MaxMessageSize: 100}, want: []string{"max_message_size=100: less than the minimum, 480"}},
 		{desc: "message size negative", give: netsink.Config{Address: "h:1", MaxMessageSize: -2}, want: []string{"max_message_size=-2"}},
 		{desc: "no limit on udp", give: netsink.Config{Proto: "udp", Address: "h:1", MaxMessageSize: netsink.NoMessageLimit}, want: []string{"max_message_size=0", "UDP"}},
 		{desc: "message size udp", give: netsink.Config{Proto: "udp", Address: "h:1", MaxMessageSize: 70000}, want: []string{"max_message_size=70000", "UDP"}},

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/streamsink/streamsink/internal/confkit"
 	"github.com/streamsink/streamsink/logsink"
 )
 
@@ -170,29 +171,32 @@ func (c Config) Validate() error {
 	add := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("rotate: "+format, args...))
 	}
+	// wrap gives a confkit wording the package's prefix, so a mistake reads
+	// the same in rotate as in logsink, whichever way the config came.
+	wrap := func(err error) { errs = append(errs, fmt.Errorf("rotate: %w", err)) }
 	switch {
 	case c.MaxSize < 0:
-		add("max_size=%d: must not be negative", c.MaxSize)
+		wrap(confkit.Negative("max_size", c.MaxSize))
 	case c.MaxSize > 0 && c.MaxSize < minMaxSize:
 		add("max_size=%d bytes: lumberjack counts megabytes, rotate counts bytes (%dMiB); at least %s",
 			int64(c.MaxSize), int64(c.MaxSize), logsink.Size(minMaxSize))
 	}
 	switch {
 	case c.MaxAge < 0:
-		add("max_age=%s: must not be negative", c.MaxAge)
+		wrap(confkit.Negative("max_age", c.MaxAge))
 	case c.MaxAge > 0 && c.MaxAge < minMaxAge:
 		add("max_age=%s is a duration, not days: %d days is %dh; at least %s",
 			c.MaxAge, int64(c.MaxAge), int64(c.MaxAge)*24, minMaxAge)
 	}
 	if c.KeepFree < 0 {
-		add("keep_free=%d: must not be negative", c.KeepFree)
+		wrap(confkit.Negative("keep_free", c.KeepFree))
 	}
 	if c.MaxBackups < 0 {
-		add("max_backups=%d: must not be negative", c.MaxBackups)
+		wrap(confkit.Negative("max_backups", c.MaxBackups))
 	}
 	switch maxSize := c.withDefaults().MaxSize; {
 	case c.MaxTotalSize < 0:
-		add("max_total_size=%d: must not be negative", c.MaxTotalSize)
+		wrap(confkit.Negative("max_total_size", c.MaxTotalSize))
 	case c.MaxTotalSize > 0 && maxSize > 0 && c.MaxTotalSize < maxSize:
 		add("max_total_size=%s: must be at least max_size (%s), the most the file itself grows to", c.MaxTotalSize, maxSize)
 	}
@@ -201,9 +205,9 @@ func (c Config) Validate() error {
 	}
 	switch {
 	case c.Every < 0:
-		add("every=%s: must not be negative", c.Every)
+		wrap(confkit.Negative("every", c.Every))
 	case c.Every > 0 && c.Every < minEvery:
-		add("every=%s: must be at least %s", c.Every, minEvery)
+		wrap(confkit.BelowMin("every", c.Every, minEvery))
 	}
 	switch {
 	case c.Mode&^logsink.FileMode(os.ModePerm) != 0:

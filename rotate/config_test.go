@@ -33,7 +33,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{name: "negative max_age", give: rotate.Config{Filename: ok, MaxAge: -time.Hour}, want: []string{"max_age=-1h0m0s"}},
 		{name: "negative max_backups", give: rotate.Config{Filename: ok, MaxBackups: -2}, want: []string{"max_backups=-2"}},
 		{name: "negative every", give: rotate.Config{Filename: ok, Every: -time.Hour}, want: []string{"every=-1h0m0s"}},
-		{name: "every too short", give: rotate.Config{Filename: ok, Every: 10 * time.Millisecond}, want: []string{"every=10ms", "at least 1s"}},
+		{name: "every too short", give: rotate.Config{Filename: ok, Every: 10 * time.Millisecond}, want: []string{"every=10ms: less than the minimum, 1s"}},
 		{name: "mode beyond permission bits", give: rotate.Config{Filename: ok, Mode: logsink.FileMode(os.ModeSticky | 0o640)}, want: []string{"mode=", "permission bits"}},
 		{name: "mode the owner cannot write", give: rotate.Config{Filename: ok, Mode: 0o444}, want: []string{"mode=0444"}},
 		{name: "negative max_total_size", give: rotate.Config{Filename: ok, MaxTotalSize: -1}, want: []string{"max_total_size=-1"}},

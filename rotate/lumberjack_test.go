@@ -59,7 +59,7 @@ func TestFromLumberjackDefaultFilename(t *testing.T) {
 func TestFromLumberjackNegativeValuesAreRefused(t *testing.T) {
 	cfg := rotate.FromLumberjack(&lumberjack.Logger{Filename: logPath(t.TempDir()), MaxSize: -1, MaxAge: -2})
 	err := cfg.Validate()
-	assert.ErrorContains(t, err, "max_size=-1048576: must not be negative", "size")
+	assert.ErrorContains(t, err, "max_size=-1MiB: must not be negative", "size")
 	assert.ErrorContains(t, err, "max_age=-48h0m0s: must not be negative", "age")
 }
 

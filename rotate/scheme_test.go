@@ -88,7 +88,7 @@ func TestSchemeErrorsNameTheParameter(t *testing.T) {
 		{name: "huge buffer", give: base + "?buffer_size=4611686018427387904", want: "logsink: buffer_size=4194304TiB: more than the maximum, 1GiB"},
 		{name: "unknown parameter", give: base + "?max_sizes=1MB", want: `rotate: unknown parameter "max_sizes"`},
 		{name: "negative duration", give: base + "?every=-1h", want: "rotate: every=-1h0m0s: must not be negative"},
-		{name: "short every", give: base + "?every=1ms", want: `rotate: every=1ms: must be at least 1s`},
+		{name: "short every", give: base + "?every=1ms", want: `rotate: every=1ms: less than the minimum, 1s`},
 		{name: "short flush interval", give: base + "?flush_interval=1us", want: "logsink: flush_interval=1µs: less than the minimum, 1ms"},
 		{name: "bad policy", give: base + "?policy=sometimes", want: `rotate: policy="sometimes"`},
 		{name: "bad mode", give: base + "?mode=0999", want: `rotate: mode="0999": invalid file mode "0999"`},

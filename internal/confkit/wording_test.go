@@ -100,7 +100,9 @@ func TestOutOfRangeOneWording(t *testing.T) {
 		{"rotate://" + file + "?max_backups=-3", "filename: " + file + "\nmax_backups: -3", `{"filename":"` + file + `","max_backups":-3}`,
 			rotate.Config{Filename: file, MaxBackups: -3}, "rotate: max_backups=-3: must not be negative"},
 		{"rotate://" + file + "?max_size=-1KiB", "filename: " + file + "\nmax_size: -1KiB", `{"filename":"` + file + `","max_size":"-1KiB"}`,
-			rotate.Config{Filename: file, MaxSize: -1 << 10}, "max_size=-"},
+			rotate.Config{Filename: file, MaxSize: -1 << 10}, "rotate: max_size=-1KiB: must not be negative"},
+		{"rotate://" + file + "?every=1ms", "filename: " + file + "\nevery: 1ms", `{"filename":"` + file + `","every":1000000}`,
+			rotate.Config{Filename: file, Every: time.Millisecond}, "rotate: every=1ms: less than the minimum, 1s"},
 		{"rotate://" + file + "?every=-1h", "filename: " + file + "\nevery: -1h", `{"filename":"` + file + `","every":-3600000000000}`,
 			rotate.Config{Filename: file, Every: -time.Hour}, "rotate: every=-1h0m0s: must not be negative"},
 		{"stream:stdout?flush_interval=-1s", "target: stdout\nflush_interval: -1s", `{"target":"stdout","flush_interval":-1000000000}`,
@@ -109,6 +111,8 @@ func TestOutOfRangeOneWording(t *testing.T) {
 			stdout.Config{Target: "stdout", Config: logsink.Config{BufferSize: -1}}, "logsink: buffer_size=-1: must not be negative"},
 		{"net://logs:514?dial_timeout=-2s", "address: logs:514\ndial_timeout: -2s", `{"address":"logs:514","dial_timeout":-2000000000}`,
 			netsink.Config{Address: "logs:514", DialTimeout: -2 * time.Second}, "netsink: dial_timeout=-2s: must not be negative"},
+		{"net://logs:514?max_message_size=100", "address: logs:514\nmax_message_size: 100", `{"address":"logs:514","max_message_size":100}`,
+			netsink.Config{Address: "logs:514", MaxMessageSize: 100}, "netsink: max_message_size=100: less than the minimum, 480"},
 	} {
 		t.Run(tt.url, func(t *testing.T) {
 			_, err := logsink.OpenURL(tt.url)

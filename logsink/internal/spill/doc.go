@@ -45,14 +45,21 @@
 //     fsyncs the newest segment and then the directory. Older segments were
 //     fsynced when Append moved on from them.
 //   - Open fsyncs the position file and the directory when it creates the
-//     position file, and fsyncs every segment an earlier store left (which
-//     a crash may have left in the page cache only) and the directory.
+//     position file, and fsyncs the position it starts from, every segment
+//     an earlier store left (a crash may have left them in the page cache
+//     only) and the directory.
 //   - Prepend returns nil once its entries are durable: the new segment is
 //     fsynced, then the directory, then the position that names it.
 //   - Ack returns nil once the position is durable past the batch.
-//   - A call that returns an error changes nothing a later call relies on:
-//     Append and Prepend store nothing, Ack leaves the batch read (to Ack
-//     again or Rewind), a skip not recorded in the position is retried.
+//   - A call that returns an error leaves the store usable: Append and
+//     Prepend store nothing (unless the power goes while a failed Prepend
+//     cleans up: then its entries may come back once, before everything
+//     else), Ack leaves the batch read (to Ack again or Rewind; whether the
+//     position on disk moved past it is unknown until Close writes it
+//     again). What the position says, even a write of it that failed, is
+//     never made false later: a segment it calls delivered takes no more
+//     appends, and no segment goes before the oldest while a delivered one
+//     whose removal failed is still on disk.
 //   - An fsync that fails is not retried in the hope that the next says
 //     nil (Linux may drop the dirty pages and report the error once): the
 //     segment ends there, and Sync returns an error for as long as it holds

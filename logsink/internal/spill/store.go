@@ -83,7 +83,7 @@ type Store struct {
 	nextOrd   uint64
 	w         File // the newest segment, open for appending; nil: the next Append begins one
 	wDirty    bool // w written since its last fsync
-	wEnded    bool // w is past a write that failed: the next Append rolls over
+	wEnded    bool // no more appends to w (a write or fsync failed, or it is being dropped): the next Append rolls over
 	dirDirty  bool // entries created or removed since the directory's last fsync
 	r         File // the oldest segment, open for reading
 	rID       uint64
@@ -167,9 +167,7 @@ func (st *Store) recover() error {
 			continue
 		}
 		// Delivered: its removal did not reach the disk before a crash.
-		if err := st.fs.Remove(sg.name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("spill: remove delivered segment %s: %w", sg.name(), err)
-		}
+		st.removeDelivered(sg)
 		removed = true
 	}
 	st.idLimit = st.nextID // the first segment begun reserves more

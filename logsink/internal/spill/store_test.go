@@ -673,3 +673,34 @@ func TestFailedAckChangesNothing(t *testing.T) {
 	require.NoError(t, st.Ack(), "and can be acked again")
 	assert.Equal(t, []string{"b"}, drain(t, st))
 }
+
+// A delivered segment whose removal failed must be gone before a Prepend
+// lowers the oldest order below it, or the position would keep it and
+// deliver it again.
+func TestPrependRemovesDeliveredLeftoversFirst(t *testing.T) {
+	d := NewSimDisk()
+	var r reports
+	st := openStore(t, Config{FS: d, SegmentBytes: 64, Report: r.report})
+	mustAppend(t, st, "delivered, its file stays: a removal fails")
+	mustAppend(t, st, "waiting")
+	require.NoError(t, st.Sync())
+	failRemove := func(op, name string) error {
+		if op == "remove" {
+			return syscall.EIO
+		}
+		return nil
+	}
+	d.SetFault(failRemove)
+	_, _, err := st.Read(nil, nil, 1<<20)
+	require.NoError(t, err)
+	require.NoError(t, st.Ack(), "delivered: the failed removal is reported, not returned")
+	require.Len(t, r.errs, 1)
+
+	p, ends := joined("older")
+	assert.ErrorIs(t, st.Prepend(p, ends), syscall.EIO, "not while the delivered file stays")
+	d.SetFault(nil)
+	require.NoError(t, st.Prepend(p, ends))
+
+	st = openStore(t, Config{FS: d.PowerCut(keepNothing)})
+	assert.Equal(t, []string{"older", "waiting"}, drain(t, st))
+}

@@ -158,7 +158,6 @@ func (st *Store) recover() error {
 	st.last, st.doneOrder = p, p.headOrder
 	st.nextID = max(p.nextID, 1)
 	st.nextOrd = max(p.headOrder+1, firstOrder)
-	removed := false
 	for _, sg := range found {
 		st.nextID = max(st.nextID, sg.id+1)
 		st.nextOrd = max(st.nextOrd, sg.order+1)
@@ -168,25 +167,31 @@ func (st *Store) recover() error {
 		}
 		// Delivered: its removal did not reach the disk before a crash.
 		st.removeDelivered(sg)
-		removed = true
 	}
 	st.idLimit = st.nextID // the first segment begun reserves more
 	slices.SortFunc(st.segs, func(a, b segment) int {
 		return cmp.Or(cmp.Compare(a.order, b.order), cmp.Compare(a.id, b.id))
 	})
-	for i := range st.segs {
-		sg := &st.segs[i]
-		// Read skips a segment it cannot stat, counts and reports it; one
-		// it cannot fsync it delivers, and Sync fails until then.
-		sg.size, sg.broken = st.fs.Size(sg.name())
-		if sg.broken == nil {
-			sg.syncErr = st.syncFile(sg.name())
+	kept := st.segs[:0]
+	for _, sg := range st.segs {
+		var err error
+		if sg.size, err = st.fs.Size(sg.name()); err != nil {
+			// Its size unknown, nothing of it can be read: set aside,
+			// counted and reported, like a segment Read cannot read.
+			st.stats.corruptSegments.Add(1)
+			st.setAside(sg, err, 0)
+			continue
 		}
+		// One it cannot fsync it delivers, and Sync fails until then.
+		sg.syncErr = st.syncFile(sg.name())
+		kept = append(kept, sg)
 	}
-	if removed || len(st.segs) > 0 {
+	st.segs = kept
+	if st.dirDirty || len(st.segs) > 0 {
 		if err := st.fs.SyncDir(); err != nil {
 			return fmt.Errorf("spill: sync directory: %w", err)
 		}
+		st.dirDirty = false
 	}
 	st.ackOff = segmentHead
 	if len(st.segs) > 0 && st.segs[0].id == p.headID {
@@ -552,11 +557,7 @@ func (st *Store) Read(buf []byte, ends []int, maxBytes int) ([]byte, []int, erro
 		}
 		// Even a segment with no records is opened: its header says
 		// whether it is what its name says.
-		err := head.broken
-		if err == nil {
-			err = st.openReaderLocked()
-		}
-		if err != nil {
+		if err := st.openReaderLocked(); err != nil {
 			if err := st.skipSegmentLocked(err); err != nil {
 				return buf, ends, err
 			}
@@ -705,15 +706,21 @@ func (st *Store) skipSegmentLocked(why error) error {
 		st.removeDelivered(head)
 		return nil
 	}
-	bad := head.name() + ".bad"
-	if err := st.fs.Rename(head.name(), bad); err != nil {
-		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped; renaming it to %s: %w", head.name(), why, skipped, bad, err))
-		st.leftovers = append(st.leftovers, head)
-	} else {
-		st.dirDirty = true
-		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped, renamed to %s", head.name(), why, skipped, bad))
-	}
+	st.setAside(head, why, skipped)
 	return nil
+}
+
+// setAside renames a segment that cannot be read to "<name>.bad", out of
+// the spill, and reports it. If that fails too, it is a leftover.
+func (st *Store) setAside(sg segment, why error, skipped int64) {
+	bad := sg.name() + ".bad"
+	if err := st.fs.Rename(sg.name(), bad); err != nil {
+		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped; renaming it to %s: %w", sg.name(), why, skipped, bad, err))
+		st.leftovers = append(st.leftovers, sg)
+		return
+	}
+	st.dirDirty = true
+	st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped, renamed to %s", sg.name(), why, skipped, bad))
 }
 
 // dropHeadLocked moves delivery past the oldest segment, which is

@@ -704,3 +704,30 @@ func TestPrependRemovesDeliveredLeftoversFirst(t *testing.T) {
 	st = openStore(t, Config{FS: d.PowerCut(keepNothing)})
 	assert.Equal(t, []string{"older", "waiting"}, drain(t, st))
 }
+
+// A segment Open cannot even stat is set aside at Open, counted and
+// reported, so that an empty-looking store never hides it.
+func TestSegmentWithoutASizeIsSetAsideAtOpen(t *testing.T) {
+	d := NewSimDisk()
+	st := openStore(t, Config{FS: d, SegmentBytes: 64})
+	mustAppend(t, st, "first segment, long enough to fill it")
+	mustAppend(t, st, "second segment, no size")
+	require.NoError(t, st.Close())
+	segs := segmentNames(t, d)
+	require.Len(t, segs, 2)
+
+	var r reports
+	d.SetFault(func(op, name string) error {
+		if op == "size" && name == segs[1] {
+			return syscall.EIO
+		}
+		return nil
+	})
+	st = openStore(t, Config{FS: d, Report: r.report})
+	require.Len(t, r.errs, 1, "reported at Open")
+	assert.ErrorIs(t, r.errs[0], syscall.EIO)
+	assert.EqualValues(t, 1, st.Stats().CorruptSegments)
+	assert.Equal(t, []string{"first segment, long enough to fill it"}, drain(t, st))
+	_, err := d.ReadFile(segs[1] + ".bad")
+	assert.NoError(t, err, "kept aside as .bad")
+}

@@ -22,9 +22,9 @@
 //     entry: length uint32 LE, never 0 | CRC-32C of length and entry |
 //     entry. Segments are read in order; ids are never used twice, restarts
 //     and power cuts included: the position file reserves ids in blocks of
-//     64, durably, before a segment takes one. A segment is
-//     closed for appending at Config.SegmentBytes and removed once
-//     delivered to its end; an empty store keeps none.
+//     64, durably, before a segment takes one. A segment is closed for
+//     appending at Config.SegmentBytes and removed once delivered to its
+//     end; an empty store keeps none.
 //   - "spill.position": two 64-byte slots written in turn, each with a
 //     generation and a CRC-32C, saying which segment delivery is in, how
 //     far, which orders are delivered, and the ids reserved. Every write is
@@ -75,8 +75,8 @@
 // there or not, whole entries only: a torn, zeroed or partly written tail
 // is skipped at the first record that is cut short, zero-length or fails
 // its checksum, counted in Stats().CorruptBytes and told to Config.Report.
-// A segment that cannot be opened or read, or whose header is wrong, is
-// skipped whole, counted the same and in CorruptSegments, and renamed
+// A segment that cannot be opened or read, or whose header is wrong (or
+// whose size Open cannot get), is skipped whole, counted the same and in CorruptSegments, and renamed
 // "<name>.bad"; delivery goes on with the next. Nothing is skipped
 // silently: for a drained store, RecoveredBytes plus the record bytes
 // appended equal the record bytes acknowledged plus CorruptBytes.
@@ -85,8 +85,9 @@
 //
 // Entries are read again only if they were read and not acknowledged: after
 // a crash or a power cut, or a Close, the next store returns the batch the
-// last Read returned if Ack had not returned nil for it, and nothing else
-// that was read before. That batch is at most the maxBytes the reader asked
+// last Read returned if Ack had not returned nil for it (an Ack that
+// returned an error may or may not have moved the position on disk), and
+// nothing else that was read before. That batch is at most the maxBytes the reader asked
 // for (a stream asks for a quarter of its buffer, at most 1 MiB), or one
 // entry if that entry is larger. The price is one fsync of the position per
 // Ack.

@@ -22,9 +22,9 @@
 //     entry: length uint32 LE, never 0 | CRC-32C of length and entry |
 //     entry. Segments are read in order; ids are never used twice, restarts
 //     and power cuts included: the position file reserves ids in blocks of
-//     64, durably, before a segment takes one. A segment is
-//     closed for appending at Config.SegmentBytes and removed once
-//     delivered to its end; an empty store keeps none.
+//     64, durably, before a segment takes one. A segment is closed for
+//     appending at Config.SegmentBytes and removed once delivered to its
+//     end; an empty store keeps none.
 //   - "spill.position": two 64-byte slots written in turn, each with a
 //     generation and a CRC-32C, saying which segment delivery is in, how
 //     far, which orders are delivered, and the ids reserved. Every write is
@@ -45,14 +45,21 @@
 //     fsyncs the newest segment and then the directory. Older segments were
 //     fsynced when Append moved on from them.
 //   - Open fsyncs the position file and the directory when it creates the
-//     position file, and fsyncs every segment an earlier store left (which
-//     a crash may have left in the page cache only) and the directory.
+//     position file, and fsyncs the position it starts from, every segment
+//     an earlier store left (a crash may have left them in the page cache
+//     only) and the directory.
 //   - Prepend returns nil once its entries are durable: the new segment is
 //     fsynced, then the directory, then the position that names it.
 //   - Ack returns nil once the position is durable past the batch.
-//   - A call that returns an error changes nothing a later call relies on:
-//     Append and Prepend store nothing, Ack leaves the batch read (to Ack
-//     again or Rewind), a skip not recorded in the position is retried.
+//   - A call that returns an error leaves the store usable: Append and
+//     Prepend store nothing (unless the power goes while a failed Prepend
+//     cleans up: then its entries may come back once, before everything
+//     else), Ack leaves the batch read (to Ack again or Rewind; whether the
+//     position on disk moved past it is unknown until Close writes it
+//     again). What the position says, even a write of it that failed, is
+//     never made false later: a segment it calls delivered takes no more
+//     appends, and no segment goes before the oldest while a delivered one
+//     whose removal failed is still on disk.
 //   - An fsync that fails is not retried in the hope that the next says
 //     nil (Linux may drop the dirty pages and report the error once): the
 //     segment ends there, and Sync returns an error for as long as it holds
@@ -68,8 +75,8 @@
 // there or not, whole entries only: a torn, zeroed or partly written tail
 // is skipped at the first record that is cut short, zero-length or fails
 // its checksum, counted in Stats().CorruptBytes and told to Config.Report.
-// A segment that cannot be opened or read, or whose header is wrong, is
-// skipped whole, counted the same and in CorruptSegments, and renamed
+// A segment that cannot be opened or read, or whose header is wrong (or
+// whose size Open cannot get), is skipped whole, counted the same and in CorruptSegments, and renamed
 // "<name>.bad"; delivery goes on with the next. Nothing is skipped
 // silently: for a drained store, RecoveredBytes plus the record bytes
 // appended equal the record bytes acknowledged plus CorruptBytes.
@@ -78,8 +85,9 @@
 //
 // Entries are read again only if they were read and not acknowledged: after
 // a crash or a power cut, or a Close, the next store returns the batch the
-// last Read returned if Ack had not returned nil for it, and nothing else
-// that was read before. That batch is at most the maxBytes the reader asked
+// last Read returned if Ack had not returned nil for it (an Ack that
+// returned an error may or may not have moved the position on disk), and
+// nothing else that was read before. That batch is at most the maxBytes the reader asked
 // for (a stream asks for a quarter of its buffer, at most 1 MiB), or one
 // entry if that entry is larger. The price is one fsync of the position per
 // Ack.

@@ -21,7 +21,9 @@ import (
 //
 // and is fsynced after every write. A power cut can tear only the slot
 // being written; the other still holds the position before, and the slot
-// with the highest generation whose checksum matches wins.
+// with the highest generation whose checksum matches wins. After a write
+// whose write or fsync failed, the next goes to the same slot: the other
+// holds the last position surely on disk.
 type position struct {
 	gen       uint64
 	headID    uint64

@@ -20,7 +20,6 @@ import (
 type segment struct {
 	id, order uint64
 	size      int64 // bytes in the file: what was written, or found at Open
-	broken    error // why Open could not stat or fsync it: Read skips it
 	syncErr   error // an fsync that failed: Sync fails until it is delivered
 }
 

@@ -76,6 +76,14 @@ func (d *SimDisk) Calls() int {
 	return d.calls
 }
 
+// Off reports whether the power is cut: every call fails with
+// ErrPowerCut.
+func (d *SimDisk) Off() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.off
+}
+
 // SetFault makes every call consult f first, with the call's name ("open",
 // "read", "write", "sync", ...) and file name: a non-nil error fails the
 // call without effect.

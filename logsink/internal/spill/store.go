@@ -70,26 +70,29 @@ type Store struct {
 	lock     io.Closer
 	stats    counters
 
-	mu       sync.Mutex
-	closed   bool
-	segs     []segment // oldest first; the newest is w's when w is not nil
-	pos      File
-	last     position // what the position file holds
-	nextID   uint64   // the id the next segment takes
-	idLimit  uint64   // ids below it are reserved by the position on disk
-	nextOrd  uint64
-	w        File // the newest segment, open for appending; nil: the next Append begins one
-	wDirty   bool // w written since its last fsync
-	wEnded   bool // w is past a write that failed: the next Append rolls over
-	dirDirty bool // entries created or removed since the directory's last fsync
-	r        File // the oldest segment, open for reading
-	rID      uint64
-	ackOff   int64 // in segs[0]: everything before it is delivered
-	readOff  int64 // in segs[0]: where the next Read starts; beyond ackOff by the batch read and not acknowledged
-	pending  int   // entries read and not acknowledged
-	pendLen  int   // their bytes (entries only)
-	scratch  []byte
-	head     []byte // a record head or a position slot, for the file system
+	mu        sync.Mutex
+	closed    bool
+	segs      []segment // oldest first; the newest is w's when w is not nil
+	pos       File
+	last      position  // what the position file holds
+	posStale  bool      // the last write of the position failed: Close writes it again
+	doneOrder uint64    // the order of the last segment delivered or skipped
+	leftovers []segment // delivered or skipped, and their files could not be removed
+	nextID    uint64    // the id the next segment takes
+	idLimit   uint64    // ids below it are reserved by the position on disk
+	nextOrd   uint64
+	w         File // the newest segment, open for appending; nil: the next Append begins one
+	wDirty    bool // w written since its last fsync
+	wEnded    bool // no more appends to w (a write or fsync failed, or it is being dropped): the next Append rolls over
+	dirDirty  bool // entries created or removed since the directory's last fsync
+	r         File // the oldest segment, open for reading
+	rID       uint64
+	ackOff    int64 // in segs[0]: everything before it is delivered
+	readOff   int64 // in segs[0]: where the next Read starts; beyond ackOff by the batch read and not acknowledged
+	pending   int   // entries read and not acknowledged
+	pendLen   int   // their bytes (entries only)
+	scratch   []byte
+	head      []byte // a record head or a position slot, for the file system
 }
 
 // Open takes the directory's lock and finds what an earlier store left in
@@ -152,10 +155,9 @@ func (st *Store) recover() error {
 	if !found1 && len(found) > 0 {
 		st.report(fmt.Errorf("spill: no readable position for %d segments: each is delivered from its start, so entries delivered before may come again", len(found)))
 	}
-	st.last = p
+	st.last, st.doneOrder = p, p.headOrder
 	st.nextID = max(p.nextID, 1)
 	st.nextOrd = max(p.headOrder+1, firstOrder)
-	removed := false
 	for _, sg := range found {
 		st.nextID = max(st.nextID, sg.id+1)
 		st.nextOrd = max(st.nextOrd, sg.order+1)
@@ -164,28 +166,32 @@ func (st *Store) recover() error {
 			continue
 		}
 		// Delivered: its removal did not reach the disk before a crash.
-		if err := st.fs.Remove(sg.name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("spill: remove delivered segment %s: %w", sg.name(), err)
-		}
-		removed = true
+		st.removeDelivered(sg)
 	}
 	st.idLimit = st.nextID // the first segment begun reserves more
 	slices.SortFunc(st.segs, func(a, b segment) int {
 		return cmp.Or(cmp.Compare(a.order, b.order), cmp.Compare(a.id, b.id))
 	})
-	for i := range st.segs {
-		sg := &st.segs[i]
-		// Read skips a segment it cannot stat, counts and reports it; one
-		// it cannot fsync it delivers, and Sync fails until then.
-		sg.size, sg.broken = st.fs.Size(sg.name())
-		if sg.broken == nil {
-			sg.syncErr = st.syncFile(sg.name())
+	kept := st.segs[:0]
+	for _, sg := range st.segs {
+		var err error
+		if sg.size, err = st.fs.Size(sg.name()); err != nil {
+			// Its size unknown, nothing of it can be read: set aside,
+			// counted and reported, like a segment Read cannot read.
+			st.stats.corruptSegments.Add(1)
+			st.setAside(sg, err, 0)
+			continue
 		}
+		// One it cannot fsync it delivers, and Sync fails until then.
+		sg.syncErr = st.syncFile(sg.name())
+		kept = append(kept, sg)
 	}
-	if removed || len(st.segs) > 0 {
+	st.segs = kept
+	if st.dirDirty || len(st.segs) > 0 {
 		if err := st.fs.SyncDir(); err != nil {
 			return fmt.Errorf("spill: sync directory: %w", err)
 		}
+		st.dirDirty = false
 	}
 	st.ackOff = segmentHead
 	if len(st.segs) > 0 && st.segs[0].id == p.headID {
@@ -250,6 +256,12 @@ func (st *Store) openPosition() (_ position, found bool, _ error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return position{}, false, fmt.Errorf("spill: read position: %w", err)
 	}
+	// What an earlier store wrote may be in the page cache only (a
+	// crash, or a write whose fsync failed): make the position this store
+	// starts from durable, so that a power cut cannot take it back.
+	if err := f.Sync(); err != nil {
+		return position{}, false, fmt.Errorf("spill: sync position: %w", err)
+	}
 	// Both slots torn cannot happen once the first write was fsynced (a
 	// power cut tears at most the slot being written); before it, no
 	// segment exists yet.
@@ -273,7 +285,7 @@ func (st *Store) writeSlot(p position) error {
 // is delivered. Nothing in memory changes unless it returns nil, so that a
 // caller can move on only once the position is on disk.
 func (st *Store) savePositionLocked(i int, off int64) error {
-	p := position{gen: st.last.gen + 1, nextID: st.idLimit, headOrder: st.last.headOrder}
+	p := position{gen: st.last.gen + 1, nextID: st.idLimit, headOrder: st.doneOrder}
 	switch {
 	case i < len(st.segs):
 		p.headID, p.headOrder, p.headOff = st.segs[i].id, st.segs[i].order, off
@@ -281,9 +293,14 @@ func (st *Store) savePositionLocked(i int, off int64) error {
 		p.headOrder = st.segs[i-1].order // up to it, everything is delivered
 	}
 	if err := st.writeSlot(p); err != nil {
+		// The slot may hold p or not, durably or not, whatever the error.
+		// The other slot holds the last position that is surely on disk:
+		// the next write (Close at the latest) goes to this slot again,
+		// with a generation above both.
+		st.last.gen, st.posStale = p.gen+1, true
 		return err
 	}
-	st.last = p
+	st.last, st.posStale = p, false
 	return nil
 }
 
@@ -417,7 +434,8 @@ func (st *Store) createSegment(sg segment, records []byte) (File, error) {
 // from memory while the store was empty, which is older than what was
 // appended since. MaxBytes does not apply. It returns ErrReadPending while
 // a batch read is not acknowledged, and ErrNotAtHead if the oldest segment
-// is partly delivered. The entries are durable when it returns nil.
+// is partly delivered. The entries are durable when it returns nil, and
+// not stored when it returns an error.
 func (st *Store) Prepend(p []byte, ends []int) error {
 	if err := CheckEnds(p, ends); err != nil {
 		return err
@@ -432,22 +450,33 @@ func (st *Store) Prepend(p []byte, ends []int) error {
 		return ErrClosed
 	case st.pending > 0:
 		return ErrReadPending
-	case st.stats.size.Load() == 0:
-		// Nothing to go before: after everything delivered is the same.
-		if err := st.appendLocked(p, ends); err != nil {
+	}
+	// Segments an earlier store left read to their end go first, so that
+	// nothing delivered comes after the new one.
+	for len(st.segs) > 0 && !st.writingHead() && st.readOff >= st.segs[0].size {
+		if err := st.dropHeadLocked(); err != nil {
 			return err
 		}
-		return st.syncLocked()
+	}
+	order := st.nextOrd
+	switch {
+	case len(st.segs) == 0:
+		st.nextOrd++ // the newest as well as the oldest
 	case st.ackOff > segmentHead:
 		return ErrNotAtHead
 	case st.segs[0].order == 0:
 		return errors.New("spill: no order left before the oldest segment")
+	default:
+		if err := st.removeLeftoversLocked(); err != nil {
+			return fmt.Errorf("spill: prepend: %w", err)
+		}
+		order = st.segs[0].order - 1
 	}
 	id, err := st.newIDLocked()
 	if err != nil {
 		return err
 	}
-	sg := segment{id: id, order: st.segs[0].order - 1}
+	sg := segment{id: id, order: order}
 	records := appendRecords(nil, p, ends)
 	f, err := st.createSegment(sg, records)
 	if err != nil {
@@ -464,22 +493,39 @@ func (st *Store) Prepend(p []byte, ends []int) error {
 		err = st.fs.SyncDir()
 	}
 	if err != nil {
-		_ = st.fs.Remove(sg.name())
+		st.abandonPrependLocked(sg)
 		return fmt.Errorf("spill: prepend %s: %w", sg.name(), err)
 	}
 	st.dirDirty = false
 	sg.size = segmentHead + int64(len(records))
 	st.segs = slices.Insert(st.segs, 0, sg)
-	if err := st.savePositionLocked(0, segmentHead); err != nil {
-		st.segs = st.segs[1:]
-		_ = st.fs.Remove(sg.name())
-		st.dirDirty = true
-		return fmt.Errorf("spill: prepend %s: %w", sg.name(), err)
+	if len(st.segs) > 1 {
+		// Below the head's order: the position must name it, or Open
+		// would take it for delivered. An empty store's position already
+		// keeps every order above the last delivered.
+		if err := st.savePositionLocked(0, segmentHead); err != nil {
+			st.segs = st.segs[1:]
+			st.abandonPrependLocked(sg)
+			return fmt.Errorf("spill: prepend %s: %w", sg.name(), err)
+		}
 	}
 	st.closeReaderLocked()
 	st.ackOff, st.readOff = segmentHead, segmentHead
 	st.added(p, ends)
 	return nil
+}
+
+// abandonPrependLocked removes the segment of a Prepend that failed. Its
+// removal may not reach the disk before a power cut, so the position is
+// written to rule it out: it names the oldest segment, whose order is
+// above it, or, in an empty store, says its order is done.
+func (st *Store) abandonPrependLocked(sg segment) {
+	_ = st.fs.Remove(sg.name())
+	st.dirDirty = true
+	if len(st.segs) == 0 {
+		st.doneOrder = sg.order
+	}
+	_ = st.savePositionLocked(0, st.ackOff) // failing, Close tries again
 }
 
 // Read returns the oldest entries not yet delivered, up to maxBytes of
@@ -511,11 +557,7 @@ func (st *Store) Read(buf []byte, ends []int, maxBytes int) ([]byte, []int, erro
 		}
 		// Even a segment with no records is opened: its header says
 		// whether it is what its name says.
-		err := head.broken
-		if err == nil {
-			err = st.openReaderLocked()
-		}
-		if err != nil {
+		if err := st.openReaderLocked(); err != nil {
 			if err := st.skipSegmentLocked(err); err != nil {
 				return buf, ends, err
 			}
@@ -620,39 +662,43 @@ func (st *Store) closeReaderLocked() {
 }
 
 // skipRestLocked skips the oldest segment from readOff to its end, after a
-// bad record: recorded in the position, then counted and reported.
+// bad record: delivery moves on to the next segment in the position, then
+// the skip is counted and reported, and the segment removed.
 func (st *Store) skipRestLocked(why error) error {
 	head := st.segs[0]
-	if err := st.savePositionLocked(0, head.size); err != nil {
-		return err
+	if st.writingHead() {
+		st.wEnded = true // as in dropHeadLocked
 	}
+	err := st.savePositionLocked(1, segmentHead) // if it fails, a later store skips it again
 	skipped := head.size - st.readOff
 	st.stats.corruptBytes.Add(uint64(skipped))
 	st.stats.size.Add(-skipped)
 	st.report(fmt.Errorf("spill: segment %s: %w at offset %d: %d bytes skipped", head.name(), why, st.readOff, skipped))
-	st.ackOff, st.readOff = head.size, head.size
+	st.forgetHeadLocked()
+	if err != nil {
+		st.leftovers = append(st.leftovers, head) // removed once the position is past it
+		return err
+	}
+	st.removeDelivered(head)
 	return nil
 }
 
 // skipSegmentLocked skips the rest of an oldest segment that cannot be
-// read, and renames it out of the way unless Append is writing it (or it
-// holds no records: then it is removed).
+// read, and renames it out of the way (or removes it if it holds no
+// records).
 func (st *Store) skipSegmentLocked(why error) error {
 	head := st.segs[0]
-	st.closeReaderLocked()
-	if st.writingHead() {
-		return st.skipRestLocked(why)
-	}
-	if err := st.savePositionLocked(1, segmentHead); err != nil {
-		return err
-	}
+	err := st.savePositionLocked(1, segmentHead) // if it fails, a later store skips it again
 	skipped := max(head.size-st.readOff, 0)
 	st.stats.corruptBytes.Add(uint64(skipped))
 	st.stats.corruptSegments.Add(1)
 	st.stats.size.Add(-skipped)
-	st.segs = st.segs[1:]
-	st.ackOff, st.readOff = segmentHead, segmentHead
-	st.dirDirty = true
+	st.forgetHeadLocked()
+	if err != nil {
+		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped", head.name(), why, skipped))
+		st.leftovers = append(st.leftovers, head) // removed once the position is past it
+		return err
+	}
 	if head.size <= segmentHead {
 		// No records to keep for a look: a segment begun just before a
 		// power cut, whose header did not reach the disk.
@@ -660,32 +706,53 @@ func (st *Store) skipSegmentLocked(why error) error {
 		st.removeDelivered(head)
 		return nil
 	}
-	bad := head.name() + ".bad"
-	if err := st.fs.Rename(head.name(), bad); err != nil {
-		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped; renaming it to %s: %w", head.name(), why, skipped, bad, err))
-	} else {
-		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped, renamed to %s", head.name(), why, skipped, bad))
-	}
+	st.setAside(head, why, skipped)
 	return nil
+}
+
+// setAside renames a segment that cannot be read to "<name>.bad", out of
+// the spill, and reports it. If that fails too, it is a leftover.
+func (st *Store) setAside(sg segment, why error, skipped int64) {
+	bad := sg.name() + ".bad"
+	if err := st.fs.Rename(sg.name(), bad); err != nil {
+		st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped; renaming it to %s: %w", sg.name(), why, skipped, bad, err))
+		st.leftovers = append(st.leftovers, sg)
+		return
+	}
+	st.dirDirty = true
+	st.report(fmt.Errorf("spill: segment %s: %w: %d bytes skipped, renamed to %s", sg.name(), why, skipped, bad))
 }
 
 // dropHeadLocked moves delivery past the oldest segment, which is
 // delivered to its end, and removes its file once the position no longer
 // needs it. An empty store keeps no segment.
 func (st *Store) dropHeadLocked() error {
+	if st.writingHead() {
+		// The position is about to say it is delivered to its end, and
+		// may say so on disk even if the write fails: nothing more may go
+		// into it.
+		st.wEnded = true
+	}
 	if err := st.savePositionLocked(1, segmentHead); err != nil {
 		return err
 	}
 	head := st.segs[0]
+	st.forgetHeadLocked()
+	st.removeDelivered(head)
+	return nil
+}
+
+// forgetHeadLocked takes the oldest segment out of the store, once the
+// position on disk is past it.
+func (st *Store) forgetHeadLocked() {
 	st.closeReaderLocked()
 	if st.writingHead() {
 		_ = st.w.Close()
 		st.w, st.wDirty, st.wEnded = nil, false, false
 	}
+	st.doneOrder = st.segs[0].order
 	st.segs = st.segs[1:]
 	st.ackOff, st.readOff = segmentHead, segmentHead
-	st.removeDelivered(head)
-	return nil
 }
 
 // removeDelivered removes the file of a segment the position on disk says
@@ -693,15 +760,34 @@ func (st *Store) dropHeadLocked() error {
 func (st *Store) removeDelivered(sg segment) {
 	if err := st.fs.Remove(sg.name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		st.report(fmt.Errorf("spill: remove delivered segment %s: %w", sg.name(), err))
+		st.leftovers = append(st.leftovers, sg)
 	}
 	st.dirDirty = true
+}
+
+// removeLeftoversLocked removes the files of delivered segments whose
+// removal failed. Until they are gone, no segment may go before the oldest
+// (Prepend): the position would then keep them, and they would be
+// delivered again.
+func (st *Store) removeLeftoversLocked() error {
+	for len(st.leftovers) > 0 {
+		sg := st.leftovers[0]
+		if err := st.fs.Remove(sg.name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("spill: remove delivered segment %s: %w", sg.name(), err)
+		}
+		st.leftovers = st.leftovers[1:]
+		st.dirDirty = true
+	}
+	return nil
 }
 
 // Ack records that the batch the last Read returned was delivered: the
 // position moves past it and is fsynced, so that no store reads it again,
 // after a power cut either. A segment is removed once delivered to its end.
-// On an error nothing changes: the batch is still the one read, for
-// another Ack or a Rewind.
+// On an error the batch is still the one read, for another Ack or a
+// Rewind. The position on disk may have moved past it or not: a store
+// opened after a crash may or may not return it. Close writes the position
+// this store holds again.
 func (st *Store) Ack() error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -802,6 +888,9 @@ func (st *Store) Close() error {
 	}
 	st.closed = true
 	errs := []error{st.syncLocked()}
+	if st.posStale {
+		errs = append(errs, st.savePositionLocked(0, st.ackOff))
+	}
 	for _, f := range []File{st.w, st.r, st.pos} {
 		if f != nil {
 			errs = append(errs, f.Close())

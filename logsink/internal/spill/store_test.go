@@ -673,3 +673,61 @@ func TestFailedAckChangesNothing(t *testing.T) {
 	require.NoError(t, st.Ack(), "and can be acked again")
 	assert.Equal(t, []string{"b"}, drain(t, st))
 }
+
+// A delivered segment whose removal failed must be gone before a Prepend
+// lowers the oldest order below it, or the position would keep it and
+// deliver it again.
+func TestPrependRemovesDeliveredLeftoversFirst(t *testing.T) {
+	d := NewSimDisk()
+	var r reports
+	st := openStore(t, Config{FS: d, SegmentBytes: 64, Report: r.report})
+	mustAppend(t, st, "delivered, its file stays: a removal fails")
+	mustAppend(t, st, "waiting")
+	require.NoError(t, st.Sync())
+	failRemove := func(op, name string) error {
+		if op == "remove" {
+			return syscall.EIO
+		}
+		return nil
+	}
+	d.SetFault(failRemove)
+	_, _, err := st.Read(nil, nil, 1<<20)
+	require.NoError(t, err)
+	require.NoError(t, st.Ack(), "delivered: the failed removal is reported, not returned")
+	require.Len(t, r.errs, 1)
+
+	p, ends := joined("older")
+	assert.ErrorIs(t, st.Prepend(p, ends), syscall.EIO, "not while the delivered file stays")
+	d.SetFault(nil)
+	require.NoError(t, st.Prepend(p, ends))
+
+	st = openStore(t, Config{FS: d.PowerCut(keepNothing)})
+	assert.Equal(t, []string{"older", "waiting"}, drain(t, st))
+}
+
+// A segment Open cannot even stat is set aside at Open, counted and
+// reported, so that an empty-looking store never hides it.
+func TestSegmentWithoutASizeIsSetAsideAtOpen(t *testing.T) {
+	d := NewSimDisk()
+	st := openStore(t, Config{FS: d, SegmentBytes: 64})
+	mustAppend(t, st, "first segment, long enough to fill it")
+	mustAppend(t, st, "second segment, no size")
+	require.NoError(t, st.Close())
+	segs := segmentNames(t, d)
+	require.Len(t, segs, 2)
+
+	var r reports
+	d.SetFault(func(op, name string) error {
+		if op == "size" && name == segs[1] {
+			return syscall.EIO
+		}
+		return nil
+	})
+	st = openStore(t, Config{FS: d, Report: r.report})
+	require.Len(t, r.errs, 1, "reported at Open")
+	assert.ErrorIs(t, r.errs[0], syscall.EIO)
+	assert.EqualValues(t, 1, st.Stats().CorruptSegments)
+	assert.Equal(t, []string{"first segment, long enough to fill it"}, drain(t, st))
+	_, err := d.ReadFile(segs[1] + ".bad")
+	assert.NoError(t, err, "kept aside as .bad")
+}

@@ -182,7 +182,11 @@ func (f *flusher) next(upTo uint64, batches bool) (*batch, error) {
 			// Only the flusher takes from the store: it stays non-empty.
 			s.flusher = flusherBusy
 			s.mu.Unlock()
-			return f.readSpill()
+			if b, err := f.readSpill(); b != nil || err != nil {
+				return b, err
+			}
+			// Nothing readable (a torn tail the read skipped): the ring.
+			s.mu.Lock()
 		}
 		if f.caughtUpLocked(upTo, batches) {
 			s.flusher = flusherIdle
@@ -273,9 +277,7 @@ func (f *flusher) discard(b *batch, err error) {
 	case fromCopy:
 		f.landFlight(nil)
 	case fromSpill:
-		if err := s.spill.store.Ack(); err != nil {
-			s.fail(spillErr(err))
-		}
+		s.spill.ack(s)
 	}
 	f.held = batch{}
 	f.out.midEntry = false

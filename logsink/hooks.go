@@ -28,9 +28,12 @@ type hooks struct {
 	queue  []event
 	errors int  // error events in queue
 	closed bool // the close event is queued: the goroutine ends after it
+	firing bool // the goroutine is running a batch of hooks
+	taken  bool // close took over the queue: the goroutine ends at once
 
-	wake chan struct{} // capacity 1
-	done chan struct{} // closed when the goroutine has run the close event
+	wake     chan struct{} // capacity 1
+	done     chan struct{} // closed when the close event has run
+	doneOnce sync.Once
 }
 
 type eventKind int
@@ -73,20 +76,38 @@ func newHooks(o *options, destinationHooks bool) *hooks {
 }
 
 func (h *hooks) run() {
-	defer close(h.done)
 	var batch []event
 	for range h.wake {
 		h.mu.Lock()
+		if h.taken {
+			h.mu.Unlock()
+			return
+		}
 		batch, h.queue = h.queue, batch[:0]
 		h.errors = 0
+		h.firing = true
 		h.mu.Unlock()
-		for i := range batch {
-			if h.fire(&batch[i]) {
-				return
-			}
-			batch[i] = event{} // let errors and functions go
+		last := h.fireAll(batch)
+		h.mu.Lock()
+		h.firing = false
+		h.mu.Unlock()
+		if last {
+			return
 		}
 	}
+}
+
+// fireAll runs the hooks of batch in order and reports whether the close
+// event was among them; then done is closed.
+func (h *hooks) fireAll(batch []event) (last bool) {
+	for i := range batch {
+		if h.fire(&batch[i]) {
+			h.doneOnce.Do(func() { close(h.done) })
+			return true
+		}
+		batch[i] = event{} // let errors and functions go
+	}
+	return false
 }
 
 // fire calls the hook for e and reports whether it was the last event.
@@ -198,6 +219,28 @@ func (h *hooks) close(deadline <-chan time.Time) bool {
 	case <-h.done:
 		return true
 	case <-deadline:
-		return false
 	}
+	// On a busy machine the goroutine may not have been scheduled yet.
+	// Unless it is inside a hook that does not return, run what is left
+	// here, so that OnClose has run when Close returns.
+	h.mu.Lock()
+	if h.firing {
+		h.mu.Unlock()
+		select {
+		case <-h.done: // it was finishing
+			return true
+		default:
+			return false
+		}
+	}
+	h.taken = true
+	batch := h.queue
+	h.queue = nil
+	h.mu.Unlock()
+	select {
+	case h.wake <- struct{}{}: // the goroutine ends
+	default:
+	}
+	h.fireAll(batch)
+	return true
 }

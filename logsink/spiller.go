@@ -308,9 +308,7 @@ func (f *flusher) heldRest(b *batch, n int) (atEnd bool) {
 	if n == len(b.p) {
 		switch b.src {
 		case fromSpill:
-			if err := s.spill.store.Ack(); err != nil {
-				s.fail(spillErr(err)) // it may be delivered again after a restart
-			}
+			s.spill.ack(s)
 			s.mu.Lock()
 			if s.spill.full {
 				s.spill.full = false // room again: the spiller may go on
@@ -341,6 +339,22 @@ func (f *flusher) heldRest(b *batch, n int) (atEnd bool) {
 		s.mu.Unlock()
 	}
 	return atEnd
+}
+
+// ack records that the batch read last was delivered. If the store cannot
+// record it (the position's fsync failed), the batch is given back, to be
+// read and delivered again: a duplicate, within the bound the spill
+// documents, rather than a store that refuses every later read.
+func (sp *spilling) ack(s *Stream) {
+	err := sp.store.Ack()
+	if err == nil {
+		return
+	}
+	if err = sp.store.Ack(); err == nil {
+		return
+	}
+	s.fail(spillErr(err))
+	sp.store.Rewind()
 }
 
 // heldCopy returns the rest of a copied batch a failed write left, which

@@ -29,7 +29,7 @@ type flusher struct {
 	// With a spill: the rest of a copied or spilled batch that a failed
 	// write left, written before anything else; the buffers batches are
 	// copied and read into; the largest batch.
-	held     batch
+	rest     batch
 	copyBuf  []byte
 	readBuf  []byte
 	batchMax int
@@ -101,7 +101,7 @@ func (f *flusher) tick() {
 // (the flush threshold) is waiting or writers wait for room. A failure
 // starts the backoff, during which only retries and requests write.
 func (f *flusher) background(upTo uint64) {
-	err := f.writeUpTo(upTo, true)
+	err := f.writeUpTo(upTo, thenWhileBatched)
 	if err != nil {
 		f.failed(err)
 		return
@@ -114,13 +114,23 @@ func (f *flusher) background(upTo uint64) {
 	}
 }
 
+// until says when writeUpTo is done.
+type until uint8
+
+const (
+	// atUpTo: once everything stored before upTo is written (a request).
+	atUpTo until = iota
+	// thenWhileBatched: then also while a batch (the flush threshold)
+	// waits or writers wait for room (the background).
+	thenWhileBatched
+)
+
 // writeUpTo writes the buffer, a batch at a time, until everything stored
-// before position upTo is written and, if batches is set, less than a batch
-// waits and no writer waits for room; then the flusher is idle again. It
-// returns the first failure.
-func (f *flusher) writeUpTo(upTo uint64, batches bool) error {
+// before position upTo is written and, as stop says, while batches wait;
+// then the flusher is idle again. It returns the first failure.
+func (f *flusher) writeUpTo(upTo uint64, stop until) error {
 	for {
-		b, err := f.next(upTo, batches)
+		b, err := f.next(upTo, stop)
 		if err != nil || b == nil {
 			return err
 		}
@@ -160,10 +170,10 @@ const (
 )
 
 // next returns the next batch to write, or nil when writeUpTo is done.
-func (f *flusher) next(upTo uint64, batches bool) (*batch, error) {
+func (f *flusher) next(upTo uint64, stop until) (*batch, error) {
 	s := f.s
-	if f.held.p != nil {
-		return &f.held, nil // the rest of a batch a write left
+	if f.rest.p != nil {
+		return &f.rest, nil // the rest of a batch a write left
 	}
 	for {
 		s.mu.Lock()
@@ -174,13 +184,13 @@ func (f *flusher) next(upTo uint64, batches bool) (*batch, error) {
 		if s.failed != nil {
 			// A destination that failed for good is not called again;
 			// what the spill holds stays there for the next stream.
-			s.flusher = flusherIdle
+			s.flushPhase = flushIdle
 			s.mu.Unlock()
 			return nil, nil
 		}
 		if s.spill != nil && !s.spill.store.Empty() {
 			// Only the flusher takes from the store: it stays non-empty.
-			s.flusher = flusherBusy
+			s.flushPhase = flushWriting
 			s.mu.Unlock()
 			if b, err := f.readSpill(); b != nil || err != nil {
 				return b, err
@@ -188,15 +198,15 @@ func (f *flusher) next(upTo uint64, batches bool) (*batch, error) {
 			// Nothing readable (a torn tail the read skipped): the ring.
 			s.mu.Lock()
 		}
-		if f.caughtUpLocked(upTo, batches) {
-			s.flusher = flusherIdle
+		if f.caughtUpLocked(upTo, stop) {
+			s.flushPhase = flushIdle
 			s.mu.Unlock()
 			return nil, nil
 		}
 		p, ends := s.buf.take(f.ends, f.batchMax)
 		f.ends = ends
 		if len(p) > 0 {
-			s.flusher = flusherBusy
+			s.flushPhase = flushWriting
 			s.mu.Unlock()
 			if s.spill != nil {
 				return f.copyOut(p, ends), nil
@@ -208,9 +218,9 @@ func (f *flusher) next(upTo uint64, batches bool) (*batch, error) {
 		// background it wakes the flusher when done; a request waits
 		// for it, since what it moves comes before upTo.
 		s.mu.Unlock()
-		if batches || s.spill == nil {
+		if stop == thenWhileBatched || s.spill == nil {
 			s.mu.Lock()
-			s.flusher = flusherIdle
+			s.flushPhase = flushIdle
 			s.mu.Unlock()
 			return nil, nil
 		}
@@ -240,7 +250,7 @@ func (f *flusher) wrote(b *batch, n int) (abandoned bool) {
 		s.seqOut += uint64(n)
 	} else {
 		s.mu.Unlock()
-		atEnd = f.heldRest(b, n)
+		atEnd = f.keepRest(b, n)
 		s.mu.Lock()
 	}
 	s.admitLocked()
@@ -279,13 +289,13 @@ func (f *flusher) discard(b *batch, err error) {
 	case fromSpill:
 		s.spill.ack(s)
 	}
-	f.held = batch{}
+	f.rest = batch{}
 	f.out.midEntry = false
 }
 
 // caughtUpLocked reports whether writeUpTo is done: everything before upTo
-// is written and, with batches, no batch and no writer waits.
-func (f *flusher) caughtUpLocked(upTo uint64, batches bool) bool {
+// is written and, with thenWhileBatched, no batch and no writer waits.
+func (f *flusher) caughtUpLocked(upTo uint64, stop until) bool {
 	s := f.s
 	switch {
 	case s.buf.used == 0:
@@ -296,7 +306,7 @@ func (f *flusher) caughtUpLocked(upTo uint64, batches bool) bool {
 		return false
 	case s.buf.pending() == 0:
 		return true
-	case !batches:
+	case stop == atUpTo:
 		return true
 	}
 	// A producer waiting for Drained wants the whole buffer written now.
@@ -312,10 +322,10 @@ func (f *flusher) failed(err error) {
 		f.failPermanently(err)
 	default:
 		f.s.fail(err)
-		f.spillHeld()
+		f.spillRest()
 		f.retry.start(f.s.opts.clock, f.backoff.next(err))
 		f.s.mu.Lock()
-		f.s.flusher = flusherBackoff
+		f.s.flushPhase = flushBackoff
 		f.s.mu.Unlock()
 	}
 }
@@ -326,8 +336,8 @@ func (f *flusher) recovered() {
 	if f.retry.active() {
 		f.retry.stop()
 		f.s.mu.Lock()
-		if f.s.flusher == flusherBackoff {
-			f.s.flusher = flusherIdle
+		if f.s.flushPhase == flushBackoff {
+			f.s.flushPhase = flushIdle
 		}
 		f.s.mu.Unlock()
 	}
@@ -342,9 +352,9 @@ func (f *flusher) failPermanently(err error) {
 		// Everything in memory goes to the store for the next stream;
 		// the rest of a spilled batch is still there.
 		s.spill.moveMu.Lock()
-		unsaved, _ := s.saveToSpillLocked(f.heldCopy())
+		unsaved, _ := s.saveToSpillLocked(f.restInMemory())
 		s.stats.lostBytes.Add(uint64(unsaved))
-		f.held = batch{}
+		f.rest = batch{}
 		f.landFlight(nil)
 		s.spill.moveMu.Unlock()
 	}
@@ -352,7 +362,7 @@ func (f *flusher) failPermanently(err error) {
 	s.failed = err
 	lost := s.buf.reset()
 	s.seqOut += uint64(lost)
-	s.flusher = flusherIdle
+	s.flushPhase = flushIdle
 	s.waiters.wakeAll()
 	s.endDrainLocked() // nothing is buffered, nor will be
 	s.mu.Unlock()
@@ -371,17 +381,31 @@ func (s *Stream) fail(err error) {
 // With a spill, what the destination cannot take now goes to the spill and
 // is synced there: flushAll does not wait for a destination that is down.
 func (f *flusher) flushAll() error {
-	return f.flushRequest(f.s.spill != nil)
+	if f.s.spill != nil {
+		return f.flushRequest(toDestinationOrSpill)
+	}
+	return f.flushRequest(toDestination)
 }
 
 // deliverAll writes everything accepted so far to the destination, the
 // spill included, for a request that must follow the data (Rotate,
 // Reopen).
 func (f *flusher) deliverAll() error {
-	return f.flushRequest(false)
+	return f.flushRequest(toDestination)
 }
 
-func (f *flusher) flushRequest(toSpill bool) error {
+// flushTarget says where a request's flush may put what it flushes.
+type flushTarget uint8
+
+const (
+	toDestination        flushTarget = iota // the destination, the spill's content too
+	toDestinationOrSpill                    // the spill, when the destination is behind or fails
+)
+
+// flushRequest writes everything accepted so far to target, with the drop
+// summary that is due.
+func (f *flusher) flushRequest(target flushTarget) error {
+	toSpill := target == toDestinationOrSpill
 	s := f.s
 	s.mu.Lock()
 	failed := s.failed
@@ -395,7 +419,7 @@ func (f *flusher) flushRequest(toSpill bool) error {
 		var err error
 		if toSpill && (!s.spill.store.Empty() || f.retry.active()) {
 			_, err = s.moveToSpill(upTo) // the destination is behind
-		} else if err = f.writeUpTo(upTo, false); err != nil {
+		} else if err = f.writeUpTo(upTo, atUpTo); err != nil {
 			f.failed(err)
 			if !toSpill || errors.Is(err, errAbandoned) {
 				return err
@@ -414,7 +438,7 @@ func (f *flusher) flushRequest(toSpill bool) error {
 	if !toSpill {
 		return nil
 	}
-	if p, _ := f.heldCopy(); len(p) > 0 {
+	if p, _ := f.restInMemory(); len(p) > 0 {
 		s.mu.Lock()
 		why := s.spill.flightStuck
 		s.mu.Unlock()
@@ -550,7 +574,7 @@ func (f *flusher) end() error {
 	var err error
 	for {
 		due := f.storeSummary()
-		err = f.writeUpTo(math.MaxUint64, false)
+		err = f.writeUpTo(math.MaxUint64, atUpTo)
 		if err == nil && due {
 			continue // the summary did not fit before; it does now
 		}

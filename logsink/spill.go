@@ -23,7 +23,7 @@ type spilling struct {
 	dir   string
 
 	// Under s.mu.
-	state       spillerState
+	phase       spillPhase
 	full        bool // the last append found the spill full
 	at          int  // ring level that wakes the spiller
 	flight      flight

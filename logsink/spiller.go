@@ -21,13 +21,13 @@ import (
 // flight), so that a slow write never holds ring space the spiller could
 // free; a flight a write failed on is put before everything in the store.
 
-// spillerState tells writers whether to wake the spiller.
-type spillerState int
+// spillPhase tells writers whether to wake the spiller.
+type spillPhase int
 
 const (
-	spillerIdle spillerState = iota
-	spillerWoken
-	spillerBusy
+	spillIdle spillPhase = iota
+	spillWoken
+	spillMoving
 )
 
 // spillPressureLocked reports whether the ring should go to the spill:
@@ -38,16 +38,16 @@ func (s *Stream) spillPressureLocked() bool {
 		return false
 	}
 	pending := s.buf.pending()
-	return pending >= sp.at || pending > 0 && s.flusher == flusherBackoff
+	return pending >= sp.at || pending > 0 && s.flushPhase == flushBackoff
 }
 
 // wakeSpillerLocked wakes an idle spiller if the ring is under pressure.
 func (s *Stream) wakeSpillerLocked() {
 	sp := s.spill
-	if sp == nil || sp.state != spillerIdle || !s.spillPressureLocked() {
+	if sp == nil || sp.phase != spillIdle || !s.spillPressureLocked() {
 		return
 	}
-	sp.state = spillerWoken
+	sp.phase = spillWoken
 	select {
 	case sp.wake <- struct{}{}:
 	default:
@@ -73,17 +73,17 @@ func (sp *spilling) spillWhilePressed(s *Stream) {
 	for {
 		s.mu.Lock()
 		if s.ended || !s.spillPressureLocked() {
-			sp.state = spillerIdle
+			sp.phase = spillIdle
 			s.mu.Unlock()
 			return
 		}
-		sp.state = spillerBusy
+		sp.phase = spillMoving
 		s.mu.Unlock()
 		moved, err := s.moveToSpill(0)
 		sp.syncEveryInterval(s)
 		if err != nil || moved == 0 {
 			s.mu.Lock()
-			sp.state = spillerIdle
+			sp.phase = spillIdle
 			s.mu.Unlock()
 			if err != nil && !errors.Is(err, errSpillFull) {
 				s.fail(err)
@@ -300,10 +300,10 @@ func (f *flusher) readSpill() (*batch, error) {
 	return &f.cur, nil
 }
 
-// heldRest keeps what a write of b left unwritten, for the next write, and
+// keepRest keeps what a write of b left unwritten, for the next write, and
 // acknowledges a spilled batch once all of it is written. It reports
 // whether the write ended on an entry boundary.
-func (f *flusher) heldRest(b *batch, n int) (atEnd bool) {
+func (f *flusher) keepRest(b *batch, n int) (atEnd bool) {
 	s := f.s
 	if n == len(b.p) {
 		switch b.src {
@@ -318,7 +318,7 @@ func (f *flusher) heldRest(b *batch, n int) (atEnd bool) {
 		case fromCopy:
 			f.landFlight(nil)
 		}
-		f.held = batch{}
+		f.rest = batch{}
 		return true
 	}
 	atEnd = n == 0
@@ -332,10 +332,10 @@ func (f *flusher) heldRest(b *batch, n int) (atEnd bool) {
 			j++
 		}
 	}
-	f.held = batch{p: b.p[n:], ends: b.ends[:j], src: b.src}
+	f.rest = batch{p: b.p[n:], ends: b.ends[:j], src: b.src}
 	if b.src == fromCopy {
 		s.mu.Lock()
-		s.spill.flight.p, s.spill.flight.ends = f.held.p, f.held.ends
+		s.spill.flight.p, s.spill.flight.ends = f.rest.p, f.rest.ends
 		s.mu.Unlock()
 	}
 	return atEnd
@@ -357,20 +357,20 @@ func (sp *spilling) ack(s *Stream) {
 	sp.store.Rewind()
 }
 
-// heldCopy returns the rest of a copied batch a failed write left, which
+// restInMemory returns the rest of a copied batch a failed write left, which
 // is in memory only; the rest of a spilled batch is still in the store.
-func (f *flusher) heldCopy() ([]byte, []int) {
-	if f.held.src != fromCopy {
+func (f *flusher) restInMemory() ([]byte, []int) {
+	if f.rest.src != fromCopy {
 		return nil, nil
 	}
-	return f.held.p, f.held.ends
+	return f.rest.p, f.rest.ends
 }
 
-// spillHeld puts the rest of a copied batch that a write failed on into
+// spillRest puts the rest of a copied batch that a write failed on into
 // the store, before everything in it, so that an outage keeps nothing in
 // memory but the ring, which the spiller empties.
-func (f *flusher) spillHeld() {
-	p, ends := f.heldCopy()
+func (f *flusher) spillRest() {
+	p, ends := f.restInMemory()
 	if len(p) == 0 {
 		return
 	}
@@ -380,7 +380,7 @@ func (f *flusher) spillHeld() {
 		f.landFlight(err) // it stays in memory and is written first
 		return
 	}
-	f.held = batch{}
+	f.rest = batch{}
 	f.landFlight(nil)
 }
 
@@ -416,9 +416,9 @@ func (f *flusher) closeSpill(err error) (left int64, _ error) {
 	if abandoned {
 		return 0, errAbandoned
 	}
-	unsaved, _ := s.saveToSpillLocked(f.heldCopy())
+	unsaved, _ := s.saveToSpillLocked(f.restInMemory())
 	s.stats.lostBytes.Add(uint64(unsaved))
-	f.held = batch{}
+	f.rest = batch{}
 	f.landFlight(nil)
 	left = sp.store.Size()
 	if cerr := sp.store.Close(); cerr != nil {

@@ -27,7 +27,7 @@ type Stream struct {
 	mu        sync.Mutex
 	ended     bool
 	needDrain bool
-	flusher   flusherState
+	flushPhase flushPhase
 	seqIn     uint64    // bytes stored since New: Stats().Bytes
 	entries   uint64    // entries stored since New: Stats().Entries
 	failed    error     // permanent destination failure; later entries are dropped
@@ -59,14 +59,14 @@ type Stream struct {
 	closedCh chan struct{} // closed; returned by Drained when no drain is due
 }
 
-// flusherState tells writers whether they must wake the flusher.
-type flusherState uint8
+// flushPhase tells writers whether they must wake the flusher.
+type flushPhase uint8
 
 const (
-	flusherIdle    flusherState = iota // waiting for a wake-up, a tick or a request
-	flusherWoken                       // woken, not yet running
-	flusherBusy                        // writing
-	flusherBackoff                     // waiting to retry a failed write
+	flushIdle    flushPhase = iota // waiting for a wake-up, a tick or a request
+	flushWoken                       // woken, not yet running
+	flushWriting                        // writing
+	flushBackoff                     // waiting to retry a failed write
 )
 
 var _ zapcore.WriteSyncer = (*Stream)(nil)
@@ -229,9 +229,9 @@ func (s *Stream) put(p []byte, wait bool, timeout time.Duration) error {
 		return nil
 	}
 	if !wait {
-		return s.dropOrYieldLocked(p)
+		return s.dropOrYieldUnlocking(p)
 	}
-	return s.waitLocked(p, timeout)
+	return s.waitUnlocking(p, timeout)
 }
 
 // storableLocked reports whether an entry of n bytes, and the drop summary
@@ -280,10 +280,10 @@ func (s *Stream) wakeFlusherLocked() bool {
 
 // kickLocked wakes the flusher if it is idle, and reports whether it did.
 func (s *Stream) kickLocked() bool {
-	if s.flusher != flusherIdle {
+	if s.flushPhase != flushIdle {
 		return false
 	}
-	s.flusher = flusherWoken
+	s.flushPhase = flushWoken
 	select {
 	case s.kick <- struct{}{}:
 	default:
@@ -306,7 +306,7 @@ func (s *Stream) wakeLocked() {
 // ends (up to 10ms), by when the buffer is full. A writer that yields lets
 // it run; it costs the writer about a microsecond, only under pressure.
 func (s *Stream) pressedLocked() bool {
-	return s.flusher == flusherBusy && s.buf.used > len(s.buf.buf)/2
+	return s.flushPhase == flushWriting && s.buf.used > len(s.buf.buf)/2
 }
 
 // yieldToFlusher lets the flusher just woken run. Without the yield, on a
@@ -316,11 +316,11 @@ func (s *Stream) pressedLocked() bool {
 // taken. The yield costs about a microsecond once per batch.
 func yieldToFlusher() { runtime.Gosched() }
 
-// dropOrYieldLocked refuses p under Drop. If the flusher has been woken but
+// dropOrYieldUnlocking refuses p under Drop. If the flusher has been woken but
 // has not run yet, the writer first yields to it once and tries again, so
 // that an entry is dropped only when the destination is really behind.
-func (s *Stream) dropOrYieldLocked(p []byte) error {
-	if s.flusher == flusherWoken && s.failed == nil && len(p) <= len(s.buf.buf) {
+func (s *Stream) dropOrYieldUnlocking(p []byte) error {
+	if s.flushPhase == flushWoken && s.failed == nil && len(p) <= len(s.buf.buf) {
 		s.mu.Unlock()
 		yieldToFlusher()
 		s.mu.Lock()
@@ -342,11 +342,11 @@ func (s *Stream) dropOrYieldLocked(p []byte) error {
 	return nil
 }
 
-// waitLocked queues p for room and waits until it is stored, the timeout
+// waitUnlocking queues p for room and waits until it is stored, the timeout
 // (if > 0) passes, the stream ends or the destination fails for good.
 // Under Drop, an entry larger than the whole buffer is dropped at once.
 // It unlocks the stream.
-func (s *Stream) waitLocked(p []byte, timeout time.Duration) error {
+func (s *Stream) waitUnlocking(p []byte, timeout time.Duration) error {
 	if s.failed != nil || (len(p) > len(s.buf.buf) && s.opts.policy == Drop) {
 		s.dropLocked(len(p))
 		s.mu.Unlock()

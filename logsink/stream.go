@@ -24,17 +24,17 @@ type Stream struct {
 	// Every Write takes mu and reads or writes the fields after it, up to
 	// buf's data: they are kept together, so that a Write moves few cache
 	// lines between CPUs.
-	mu        sync.Mutex
-	ended     bool
-	needDrain bool
+	mu         sync.Mutex
+	ended      bool
+	needDrain  bool
 	flushPhase flushPhase
-	seqIn     uint64    // bytes stored since New: Stats().Bytes
-	entries   uint64    // entries stored since New: Stats().Entries
-	failed    error     // permanent destination failure; later entries are dropped
-	flushAt   int       // pending bytes that wake the flusher
-	buf       ring      // entries accepted and not yet written
-	waiters   waitQueue // Block writers queued for room
-	sum       summary
+	seqIn      uint64    // bytes stored since New: Stats().Bytes
+	entries    uint64    // entries stored since New: Stats().Entries
+	failed     error     // permanent destination failure; later entries are dropped
+	flushAt    int       // pending bytes that wake the flusher
+	buf        ring      // entries accepted and not yet written
+	waiters    waitQueue // Block writers queued for room
+	sum        summary
 
 	seqOut    uint64        // bytes released since New: written, or lost
 	drainCh   chan struct{} // closed at the next drain; made on demand by Drained
@@ -64,9 +64,9 @@ type flushPhase uint8
 
 const (
 	flushIdle    flushPhase = iota // waiting for a wake-up, a tick or a request
-	flushWoken                       // woken, not yet running
-	flushWriting                        // writing
-	flushBackoff                     // waiting to retry a failed write
+	flushWoken                     // woken, not yet running
+	flushWriting                   // writing
+	flushBackoff                   // waiting to retry a failed write
 )
 
 var _ zapcore.WriteSyncer = (*Stream)(nil)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/streamsink/streamsink/internal/entryends"
 )
 
 // A Rotator is a destination that can switch to a new file. The stream
@@ -101,21 +103,8 @@ var ErrBadEnds = errors.New("logsink: entry ends do not fit the batch (a bug)")
 // and none is cut or merged. A nil ends with an empty p is valid. The error
 // wraps ErrBadEnds and says which end is wrong.
 func CheckEnds(p []byte, ends []int) error {
-	if len(ends) == 0 {
-		if len(p) == 0 {
-			return nil
-		}
-		return fmt.Errorf("%w: %d bytes with no entry end", ErrBadEnds, len(p))
-	}
-	prev := 0
-	for i, e := range ends {
-		if e <= prev {
-			return fmt.Errorf("%w: end %d is %d, not above %d", ErrBadEnds, i, e, prev)
-		}
-		prev = e
-	}
-	if prev != len(p) {
-		return fmt.Errorf("%w: last end is %d, the batch holds %d bytes", ErrBadEnds, prev, len(p))
+	if err := entryends.Check(p, ends, 0); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadEnds, err)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+
+	"github.com/streamsink/streamsink/internal/entryends"
 )
 
 // A record is one entry on disk:
@@ -28,30 +30,12 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // errors.Is.
 var ErrBadEnds = errors.New("spill: entry ends do not fit the batch (a bug)")
 
-// CheckEnds reports whether ends cut p into entries the spill stores: at
-// least one, strictly increasing, the first above 0 and the last exactly
-// len(p), so that no entry is empty and none is cut or merged. A nil ends
-// with an empty p is valid. It is logsink.CheckEnds's rule, kept here
-// because logsink imports this package.
+// CheckEnds reports whether ends cut p into entries the spill stores: the
+// rule of logsink.CheckEnds (internal/entryends), and no entry over
+// MaxEntry. The error wraps ErrBadEnds.
 func CheckEnds(p []byte, ends []int) error {
-	if len(ends) == 0 {
-		if len(p) == 0 {
-			return nil
-		}
-		return fmt.Errorf("%w: %d bytes with no entry end", ErrBadEnds, len(p))
-	}
-	prev := 0
-	for i, e := range ends {
-		if e <= prev {
-			return fmt.Errorf("%w: end %d is %d, not above %d", ErrBadEnds, i, e, prev)
-		}
-		if e-prev > MaxEntry {
-			return fmt.Errorf("%w: entry %d holds %d bytes, more than %d", ErrBadEnds, i, e-prev, MaxEntry)
-		}
-		prev = e
-	}
-	if prev != len(p) {
-		return fmt.Errorf("%w: last end is %d, the batch holds %d bytes", ErrBadEnds, prev, len(p))
+	if err := entryends.Check(p, ends, MaxEntry); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadEnds, err)
 	}
 	return nil
 }

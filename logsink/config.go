@@ -37,8 +37,9 @@ type Config struct {
 	// BlockTimeout bounds a blocked Write; then the entry is dropped.
 	// Defaults to 0 (no bound) if unspecified.
 	BlockTimeout time.Duration `json:"block_timeout,omitempty" yaml:"block_timeout,omitempty"`
-	// CloseTimeout bounds how long Close retries a failing destination.
-	// Defaults to 5s if unspecified.
+	// CloseTimeout bounds Close and End in every case (a failing or hung
+	// destination, a spill to save to), and each Sync, Flush, Rotate and
+	// Reopen (WithCloseTimeout). Defaults to 5s if unspecified.
 	CloseTimeout time.Duration `json:"close_timeout,omitempty" yaml:"close_timeout,omitempty"`
 	// KeepTimeout bounds how long a kept entry (WriteKeep, NewCore's
 	// warnings) waits for room under Drop. Defaults to 1s if unspecified.

@@ -133,9 +133,12 @@ func WithFlushInterval(d time.Duration) Option {
 	})
 }
 
-// WithCloseTimeout bounds how long End and Close keep retrying a failing
-// destination before they give up and report the bytes not written.
-// Defaults to 5s if unspecified or d <= 0.
+// WithCloseTimeout bounds End and Close in every case: a destination that
+// keeps failing is retried until half of it, one whose call never returns
+// is given up on (what it held is counted lost, or saved in the spill),
+// and the hooks run to OnClose within it. It also bounds each Sync, Flush,
+// Rotate and Reopen, which return an error matching os.ErrDeadlineExceeded
+// past it. Defaults to 5s if unspecified or d <= 0.
 func WithCloseTimeout(d time.Duration) Option {
 	return optionFunc(func(o *options) {
 		if d > 0 {

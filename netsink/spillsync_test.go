@@ -28,8 +28,13 @@ import (
 // as refused. Duplicates (a batch written in part before the kill and
 // again from the spill) are counted, at most a batch.
 
-// syncStoppedRuns is how many times each collector goes through it.
-const syncStoppedRuns = 10
+// syncStoppedRuns is how many times each collector goes through it, and
+// syncStoppedOutage how long the collector stays stopped each time, as in
+// the issue's report.
+const (
+	syncStoppedRuns   = 10
+	syncStoppedOutage = 10 * time.Second
+)
 
 func TestSpillSyncStoppedRsyslog(t *testing.T) {
 	rsyslogdPath(t) // skip (or fail under CI) before the runs, not in each
@@ -52,7 +57,7 @@ func testSpillSyncStopped(t *testing.T, start func(*testing.T) pausable) {
 	results := make([]syncStoppedResult, syncStoppedRuns)
 	for i := range syncStoppedRuns {
 		t.Run(fmt.Sprintf("run %d", i+1), func(t *testing.T) {
-			results[i] = runSpillSyncStopped(t, start(t), fmt.Sprintf("sync-%d", i+1))
+			runSpillSyncStopped(t, start(t), fmt.Sprintf("sync-%d", i+1), &results[i])
 		})
 	}
 	var nils, stuck, delivered int
@@ -79,13 +84,14 @@ func testSpillSyncStopped(t *testing.T, start func(*testing.T) pausable) {
 
 var syncReportRE = regexp.MustCompile(`^sync (nil|refused) (-?\d+) stuck=(true|false)`)
 
-// runSpillSyncStopped is one run, entries tagged run.
-func runSpillSyncStopped(t *testing.T, col pausable, run string) syncStoppedResult {
-	var res syncStoppedResult
+// runSpillSyncStopped is one run, entries tagged run; it fills in res as
+// it learns, so that a run that fails still counts in the summary.
+func runSpillSyncStopped(t *testing.T, col pausable, run string, res *syncStoppedResult) {
 	dir := t.TempDir()
 	sender := startSpillSender(t, senderSyncStopped, dir, col.addrFor(netsink.Octet), run)
 	sender.expect(t, "ready ")
 	col.pause()
+	paused := time.Now()
 	resumed := false
 	defer func() {
 		if !resumed {
@@ -103,6 +109,9 @@ func runSpillSyncStopped(t *testing.T, col pausable, run string) syncStoppedResu
 
 	drain := startSpillSender(t, senderDrain, dir, col.addrFor(netsink.Octet))
 	found := drain.expect(t, "found ")
+	if rest := syncStoppedOutage - time.Since(paused); rest > 0 {
+		time.Sleep(rest) // the rest of the outage, not synchronisation
+	}
 	col.resume()
 	resumed = true
 	drained := drain.expect(t, "drained ")
@@ -111,7 +120,7 @@ func runSpillSyncStopped(t *testing.T, col pausable, run string) syncStoppedResu
 
 	if !res.syncNil {
 		t.Logf("Sync refused: it covered nothing")
-		return res
+		return
 	}
 	// Wait for entries 0 to last, polling the collector's file (another
 	// process writes it); on timeout, say which are missing.
@@ -136,7 +145,6 @@ func runSpillSyncStopped(t *testing.T, col pausable, run string) syncStoppedResu
 	dups := len(got) - len(seen)
 	t.Logf("0 to %d covered by Sync: all arrived; %d entries arrived in all, %d of them twice", last, len(got), dups)
 	assert.LessOrEqual(t, dups, syncSenderBatch/len(spillEntry(run, 0, 0)), "duplicates: at most a batch")
-	return res
 }
 
 // spillListing describes the files in a spill directory: name and size.

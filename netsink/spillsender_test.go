@@ -204,17 +204,23 @@ const (
 	syncSenderCloseTimeout = 10 * time.Second
 	syncSenderBuffer       = 256 << 10
 	syncSenderBatch        = syncSenderBuffer / 4 // the most a write takes from the ring
+	// drainCloseTimeout is the second sender's: its Close waits for the
+	// collector to confirm it read everything, behind what the killed
+	// sender's connection left it to read; a part of the close timeout
+	// goes to that wait (logsink.Binding.CloseTimeout), 3s of 10s, less
+	// than a loaded collector took under -race.
+	drainCloseTimeout = waitLimit
 )
 
 // openSyncSender opens the stream of senderSyncStopped and senderDrain on
 // the spill dir, Block, with the Conn to read its Stats.
-func openSyncSender(dir, addr string) (*logsink.Stream, *netsink.Conn) {
+func openSyncSender(dir, addr string, closeTimeout time.Duration) (*logsink.Stream, *netsink.Conn) {
 	conn, err := netsink.NewConn(netsink.Config{Address: addr, Framing: netsink.Octet, WriteTimeout: syncSenderWriteTimeout})
 	if err != nil {
 		senderFail("conn: %v", err)
 	}
 	s, err := logsink.Open(conn, logsink.WithPolicy(logsink.Block), logsink.WithBufferSize(syncSenderBuffer),
-		logsink.WithSpill(dir, 512<<20), logsink.WithCloseTimeout(syncSenderCloseTimeout),
+		logsink.WithSpill(dir, 512<<20), logsink.WithCloseTimeout(closeTimeout),
 		logsink.WithFlushInterval(100*time.Millisecond))
 	if err != nil {
 		senderFail("open: %v", err)
@@ -231,7 +237,7 @@ func openSyncSender(dir, addr string) (*logsink.Stream, *netsink.Conn) {
 // stuck says whether the flusher was stuck in a write when Sync was
 // called: no byte written for stuckFor and no write timed out yet.
 func syncStoppedSender(dir, addr, run string) {
-	s, conn := openSyncSender(dir, addr)
+	s, conn := openSyncSender(dir, addr, syncSenderCloseTimeout)
 	var returned atomic.Int64 // entries whose Write returned
 	go func() {
 		for i := 0; ; i++ {
@@ -289,7 +295,7 @@ func syncStoppedSender(dir, addr, run string) {
 // the start), then "drained ..." once the spill is empty and the stream
 // closed.
 func drainSender(dir, addr string) {
-	s, _ := openSyncSender(dir, addr)
+	s, _ := openSyncSender(dir, addr, drainCloseTimeout)
 	found := s.Stats().SpillBytes
 	fmt.Printf("found %d\n", found)
 	deadline := time.Now().Add(waitLimit)
@@ -299,10 +305,12 @@ func drainSender(dir, addr string) {
 		}
 		time.Sleep(10 * time.Millisecond) // polling the stream's counter
 	}
+	start := time.Now()
 	err := s.Close()
+	took := time.Since(start).Round(time.Millisecond)
 	st := s.Stats()
-	fmt.Printf("drained found=%d replayed=%d corrupt=%d lost=%d close=%v\n",
-		found, st.ReplayedEntries, st.SpillCorrupt, st.LostBytes, err)
+	fmt.Printf("drained found=%d replayed=%d corrupt=%d lost=%d close=%v (took %s)\n",
+		found, st.ReplayedEntries, st.SpillCorrupt, st.LostBytes, err, took)
 	if err != nil {
 		os.Exit(1)
 	}

@@ -37,7 +37,8 @@ const (
 	// writing until it is killed (testSpillSyncStopped).
 	senderSyncStopped senderMode = "sync"
 	// senderDrain opens a stream on the spill, writes nothing, waits until
-	// the spill is delivered, closes, and exits.
+	// the spill is delivered and for the cue "close" (the collector reads
+	// again by then), closes, and exits.
 	senderDrain senderMode = "drain"
 )
 
@@ -204,23 +205,17 @@ const (
 	syncSenderCloseTimeout = 10 * time.Second
 	syncSenderBuffer       = 256 << 10
 	syncSenderBatch        = syncSenderBuffer / 4 // the most a write takes from the ring
-	// drainCloseTimeout is the second sender's: its Close waits for the
-	// collector to confirm it read everything, behind what the killed
-	// sender's connection left it to read; a part of the close timeout
-	// goes to that wait (logsink.Binding.CloseTimeout), 3s of 10s, less
-	// than a loaded collector took under -race.
-	drainCloseTimeout = waitLimit
 )
 
 // openSyncSender opens the stream of senderSyncStopped and senderDrain on
 // the spill dir, Block, with the Conn to read its Stats.
-func openSyncSender(dir, addr string, closeTimeout time.Duration) (*logsink.Stream, *netsink.Conn) {
+func openSyncSender(dir, addr string) (*logsink.Stream, *netsink.Conn) {
 	conn, err := netsink.NewConn(netsink.Config{Address: addr, Framing: netsink.Octet, WriteTimeout: syncSenderWriteTimeout})
 	if err != nil {
 		senderFail("conn: %v", err)
 	}
 	s, err := logsink.Open(conn, logsink.WithPolicy(logsink.Block), logsink.WithBufferSize(syncSenderBuffer),
-		logsink.WithSpill(dir, 512<<20), logsink.WithCloseTimeout(closeTimeout),
+		logsink.WithSpill(dir, 512<<20), logsink.WithCloseTimeout(syncSenderCloseTimeout),
 		logsink.WithFlushInterval(100*time.Millisecond))
 	if err != nil {
 		senderFail("open: %v", err)
@@ -237,7 +232,7 @@ func openSyncSender(dir, addr string, closeTimeout time.Duration) (*logsink.Stre
 // stuck says whether the flusher was stuck in a write when Sync was
 // called: no byte written for stuckFor and no write timed out yet.
 func syncStoppedSender(dir, addr, run string) {
-	s, conn := openSyncSender(dir, addr, syncSenderCloseTimeout)
+	s, conn := openSyncSender(dir, addr)
 	var returned atomic.Int64 // entries whose Write returned
 	go func() {
 		for i := 0; ; i++ {
@@ -293,9 +288,13 @@ func syncStoppedSender(dir, addr, run string) {
 
 // drainSender is senderDrain. It says "found B" (bytes in the spill at
 // the start), then "drained ..." once the spill is empty and the stream
-// closed.
+// closed. It closes on the cue "close", not as soon as the spill is empty:
+// a small spill fits in the sockets' buffers while the collector is still
+// stopped, and Close would wait for the collector to confirm through the
+// rest of the outage, longer than the part of the close timeout it has
+// for that (logsink.Binding.CloseTimeout).
 func drainSender(dir, addr string) {
-	s, _ := openSyncSender(dir, addr, drainCloseTimeout)
+	s, _ := openSyncSender(dir, addr)
 	found := s.Stats().SpillBytes
 	fmt.Printf("found %d\n", found)
 	deadline := time.Now().Add(waitLimit)
@@ -304,6 +303,9 @@ func drainSender(dir, addr string) {
 			senderFail("the spill not delivered within %s: %+v", waitLimit, s.Stats())
 		}
 		time.Sleep(10 * time.Millisecond) // polling the stream's counter
+	}
+	if cue, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil || cue != "close\n" {
+		senderFail("cue %q: %v", cue, err)
 	}
 	start := time.Now()
 	err := s.Close()

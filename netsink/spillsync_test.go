@@ -114,6 +114,7 @@ func runSpillSyncStopped(t *testing.T, col pausable, run string, res *syncStoppe
 	}
 	col.resume()
 	resumed = true
+	drain.send(t, "close")
 	drained := drain.expect(t, "drained ")
 	assert.NoError(t, drain.wait(t), "the second sender delivered the spill and closed: %s", drained)
 	t.Logf("%s\n\tspill after the kill: %s\n\t%s; %s", report, held, found, drained)

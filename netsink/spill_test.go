@@ -1,10 +1,7 @@
 package netsink_test
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -184,33 +181,11 @@ func testSpillOutage(t *testing.T, col pausable) {
 func testSpillSenderKilled(t *testing.T, col pausable) {
 	dir := t.TempDir()
 	col.pause()
-	cmd := exec.Command(os.Args[0], "-test.run", "^$") // TestMain runs spillSender
-	cmd.Env = append(os.Environ(), "SPILL_SENDER_DIR="+dir, "SPILL_SENDER_ADDR="+col.addrFor(netsink.Octet))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start(), "start the sender")
-	synced := -1
-	lines := bufio.NewScanner(out)
-	got := make(chan struct{})
-	go func() {
-		defer close(got)
-		for lines.Scan() {
-			if n, ok := strings.CutPrefix(lines.Text(), "synced "); ok {
-				synced, _ = strconv.Atoi(n)
-				return
-			}
-		}
-	}()
-	select {
-	case <-got:
-	case <-time.After(waitLimit):
-		_ = cmd.Process.Kill()
-		t.Fatal("the sender did not report")
-	}
+	sender := startSpillSender(t, senderKilled, dir, col.addrFor(netsink.Octet))
+	synced, err := strconv.Atoi(strings.TrimPrefix(sender.expect(t, "synced "), "synced "))
+	require.NoError(t, err, "the sender's report")
 	require.Positive(t, synced, "the sender spilled and synced its entries")
-	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL), "kill the sender")
-	_ = cmd.Wait()
+	sender.kill(t)
 	col.resume()
 	// What the killed sender had handed to its socket reaches the collector
 	// on the old connection; wait for it to be read, so that the spill's
@@ -258,32 +233,4 @@ func uniqueUpTo(ns []int) int {
 		k++
 	}
 	return k
-}
-
-// spillSender is the sending process that testSpillSenderKilled kills
-// (TestMain runs it when SPILL_SENDER_DIR is set): it writes into a spill
-// while the collector is stopped, syncs, says how many entries, and goes
-// on writing until it is killed.
-func spillSender(dir, addr string) {
-	s, err := netsink.Open(netsink.Config{Address: addr, Framing: netsink.Octet, WriteTimeout: time.Minute,
-		Config: logsink.Config{BufferSize: 256 << 10, SpillDir: dir, SpillMaxSize: 512 << 20}})
-	if err != nil {
-		fmt.Println("open:", err)
-		os.Exit(1)
-	}
-	const n = 250_000 // more than the sockets' buffers hold: most goes to the spill
-	for i := range n {
-		_, _ = s.Write(spillEntry("killed", 0, i))
-	}
-	if err := s.Sync(); err != nil {
-		fmt.Println("sync:", err)
-		os.Exit(1)
-	}
-	fmt.Printf("synced %d\n", n)
-	for i := n; ; i++ {
-		_, _ = s.Write(spillEntry("killed", 0, i))
-		if i%1000 == 0 {
-			time.Sleep(time.Millisecond) // keep writing, gently, until killed
-		}
-	}
 }

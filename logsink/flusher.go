@@ -234,12 +234,11 @@ func (f *flusher) wrote(b *batch, n int) (abandoned bool) {
 	s := f.s
 	s.mu.Lock()
 	if s.abandoned {
-		// Close counted these bytes as lost when it gave up, unless it
-		// saved them in the spill.
 		lost := b.src == fromRing || b.src == fromCopy && s.spill.flightLost
 		s.mu.Unlock()
 		if lost {
-			// Close counted these bytes as lost when it gave up.
+			// Close counted these bytes as lost when it gave up (unless
+			// it saved them in the spill).
 			s.stats.lostBytes.Add(-uint64(n))
 		}
 		return true
@@ -442,7 +441,7 @@ func (f *flusher) flushRequest(target flushTarget) error {
 		s.mu.Lock()
 		why := s.spill.flightStuck
 		s.mu.Unlock()
-		return fmt.Errorf("logsink: flush: %d bytes are in memory only: %w", len(p), why)
+		return errInMemory("flush", len(p), why)
 	}
 	return f.syncSpill()
 }

@@ -28,6 +28,7 @@ type callResult struct {
 	start, end time.Time
 	err        error
 	returned   bool
+	done       chan struct{} // closed when the call has returned
 	drainTook  time.Duration
 	drainShut  bool // the drain channel closed while waited for
 }
@@ -138,21 +139,14 @@ func (r *modelRun) play() (closeTook time.Duration, closeErr error) {
 			r.powerCut()
 			continue
 		}
-		done := make(chan struct{})
+		res.done = make(chan struct{})
 		writers[c.w] <- res
-		go func() { // a moment for the call before the next is handed over
-			for range 10 {
-				r.mu.Lock()
-				ret := res.returned
-				r.mu.Unlock()
-				if ret {
-					break
-				}
-				time.Sleep(time.Millisecond) // scheduling the program, not waiting for a result
-			}
-			close(done)
-		}()
-		<-done
+		// A moment for the call before the next is handed over: the
+		// program's schedule, not a wait for a result.
+		select {
+		case <-res.done:
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 
 	r.powerCut() // if the program did not cut the power, before Close
@@ -280,6 +274,7 @@ func (r *modelRun) do(c *callResult) {
 	}
 	r.mu.Lock()
 	c.err, c.end, c.returned = err, time.Now(), true
+	close(c.done)
 	r.mu.Unlock()
 }
 

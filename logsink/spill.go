@@ -116,11 +116,18 @@ func spillErr(err error) error {
 	return fmt.Errorf("logsink: spill: %w", err)
 }
 
+// errInMemory says that a request could not make the flight durable: the
+// store refused it (why), so it is in memory only.
+func errInMemory(what string, n int, why error) error {
+	if why == nil {
+		return fmt.Errorf("logsink: %s: %d bytes being written are in memory only", what, n)
+	}
+	return fmt.Errorf("logsink: %s: %d bytes being written are in memory only: %w", what, n, why)
+}
+
 // waitForMover returns once no mover is appending to the store: what it
 // took from the ring is in the store then.
 func (sp *spilling) waitForMover() {
 	sp.moveMu.Lock()
-	moved := sp.moveEnd // read under the lock, so the wait is not empty
-	sp.moveMu.Unlock()
-	_ = moved
+	defer sp.moveMu.Unlock()
 }

@@ -227,14 +227,17 @@ func (s *Stream) syncToSpill(deadline <-chan time.Time, kind requestKind) error 
 		}
 	}
 	s.mu.Lock()
-	stuck := sp.flights == gen && len(sp.flight.p) > 0
+	stuck := 0
+	if sp.flights == gen {
+		stuck = len(sp.flight.p)
+	}
 	why, failed := sp.flightStuck, s.failed
 	s.mu.Unlock()
 	if failed != nil {
 		return failed // the flight went down with the destination
 	}
-	if stuck {
-		return fmt.Errorf("logsink: %s: the batch being written is in memory only: %w", requestNames[kind], why)
+	if stuck > 0 {
+		return errInMemory(requestNames[kind], stuck, why)
 	}
 	return nil
 }

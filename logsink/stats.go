@@ -45,9 +45,6 @@ func (s Stats) String() string {
 type counters struct {
 	dropped, droppedBytes, lostBytes             atomic.Uint64
 	flushes, errors, rotations, reopens, sampled atomic.Uint64
-	spilledEntries, spilledBytes                 atomic.Uint64
-	replayedEntries, replayedBytes               atomic.Uint64
-	spillBytes, spillCorrupt                     atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -60,12 +57,5 @@ func (c *counters) snapshot() Stats {
 		Rotations:    c.rotations.Load(),
 		Reopens:      c.reopens.Load(),
 		Sampled:      c.sampled.Load(),
-
-		SpilledEntries:  c.spilledEntries.Load(),
-		SpilledBytes:    c.spilledBytes.Load(),
-		ReplayedEntries: c.replayedEntries.Load(),
-		ReplayedBytes:   c.replayedBytes.Load(),
-		SpillBytes:      c.spillBytes.Load(),
-		SpillCorrupt:    c.spillCorrupt.Load(),
 	}
 }

@@ -221,7 +221,9 @@ func (s *Stream) put(p []byte, wait bool, timeout time.Duration) error {
 	if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 		s.storeLocked(p)
 		yield := s.wakeFlusherLocked() || s.pressedLocked()
-		s.wakeSpillerLocked()
+		if s.spill != nil { // a test, not a call, on every Write without a spill
+			s.wakeSpillerLocked()
+		}
 		s.mu.Unlock()
 		if yield {
 			yieldToFlusher()
@@ -331,7 +333,9 @@ func (s *Stream) dropOrYieldUnlocking(p []byte) error {
 		if s.waiters.len() == 0 && s.storableLocked(len(p)) {
 			s.storeLocked(p)
 			s.wakeFlusherLocked()
-			s.wakeSpillerLocked()
+			if s.spill != nil { // a test, not a call, on every Write without a spill
+				s.wakeSpillerLocked()
+			}
 			s.mu.Unlock()
 			return nil
 		}
